@@ -1,0 +1,241 @@
+"""Pose model provisioning: `posecoach models install|list` and install-on-first-use.
+
+Sources, in order:
+1. the official MediaPipe `.task` download (short timeout; often unreachable offline);
+2. a bundle built locally from package-registry artefacts: the detector and the full
+   landmark model from the `mediapipe==0.10.14` wheel on PyPI, and the lite/full/heavy
+   landmark models from the npm package `@mediapipe/pose` (when `npm` is present).
+A built bundle is verified (it loads and runs inference) before it is declared installed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import urllib.error
+import urllib.request
+import zipfile
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from posecoach.errors import ModelError
+from posecoach.tflite_bundle import build_pose_bundle
+
+VARIANTS: tuple[str, ...] = ("lite", "full", "heavy")
+DEFAULT_VARIANT = "full"
+OFFICIAL_URL = ("https://storage.googleapis.com/mediapipe-models/pose_landmarker/"
+                "pose_landmarker_{variant}/float16/latest/pose_landmarker_{variant}.task")
+OFFICIAL_TIMEOUT_S = 4.0
+WHEEL_REQUIREMENT = "mediapipe==0.10.14"
+# The 0.10.14 models are platform-independent files; pin one wheel so any host can fetch it.
+WHEEL_PLATFORM_ARGS = ("--platform", "manylinux2014_x86_64", "--python-version", "3.11",
+                       "--implementation", "cp", "--only-binary=:all:")
+WHEEL_DETECTOR = "mediapipe/modules/pose_detection/pose_detection.tflite"
+WHEEL_LANDMARKS_FULL = "mediapipe/modules/pose_landmark/pose_landmark_full.tflite"
+NPM_PACKAGE = "@mediapipe/pose@0.5.1675469404"
+MANIFEST_NAME = "installed.json"
+
+Progress = Callable[[str], None]
+
+
+def _quiet(_: str) -> None:
+    return None
+
+
+def models_dir() -> Path:
+    """Where bundles live: $POSECOACH_MODELS_DIR, else the source tree's models/,
+    else a per-user cache."""
+    env = os.environ.get("POSECOACH_MODELS_DIR")
+    if env:
+        return Path(env)
+    source_root = Path(__file__).resolve().parent.parent
+    if (source_root / "pyproject.toml").exists() and (source_root / "models").is_dir():
+        return source_root / "models"
+    return Path.home() / ".cache" / "posecoach" / "models"
+
+
+def bundle_path(variant: str, directory: Path | None = None) -> Path:
+    return (directory or models_dir()) / f"pose_landmarker_{variant}.task"
+
+
+def _check_variant(variant: str) -> None:
+    if variant not in VARIANTS:
+        raise ModelError(f"unknown model variant '{variant}'", f"choose one of: {', '.join(VARIANTS)}")
+
+
+@dataclass(frozen=True)
+class InstalledModel:
+    variant: str
+    path: str
+    size_bytes: int
+    sha256: str
+    source: str
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _read_manifest(directory: Path) -> dict[str, dict[str, str]]:
+    try:
+        return json.loads((directory / MANIFEST_NAME).read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def _record_source(directory: Path, variant: str, source: str) -> None:
+    manifest = _read_manifest(directory)
+    manifest[variant] = {"source": source}
+    tmp = directory / f".{MANIFEST_NAME}.tmp"
+    tmp.write_text(json.dumps(manifest, indent=2, sort_keys=True))
+    tmp.replace(directory / MANIFEST_NAME)
+
+
+def list_models(directory: Path | None = None) -> list[InstalledModel]:
+    directory = directory or models_dir()
+    manifest = _read_manifest(directory)
+    found = []
+    for variant in VARIANTS:
+        path = bundle_path(variant, directory)
+        if path.exists():
+            found.append(InstalledModel(
+                variant=variant, path=str(path), size_bytes=path.stat().st_size,
+                sha256=sha256_of(path), source=manifest.get(variant, {}).get("source", "unknown"),
+            ))
+    return found
+
+
+def _download_official(variant: str, dest: Path) -> bool:
+    url = OFFICIAL_URL.format(variant=variant)
+    try:
+        with urllib.request.urlopen(url, timeout=OFFICIAL_TIMEOUT_S) as response:
+            if response.status != 200:
+                return False
+            with open(dest, "wb") as fh:
+                shutil.copyfileobj(response, fh)
+        return zipfile.is_zipfile(dest)
+    except (urllib.error.URLError, OSError, TimeoutError, ValueError):
+        return False
+
+
+def _cache_dir(directory: Path) -> Path:
+    cache = directory / "cache"
+    cache.mkdir(parents=True, exist_ok=True)
+    return cache
+
+
+def _fetch_wheel(cache: Path, progress: Progress) -> Path:
+    wheels = sorted(cache.glob("mediapipe-0.10.14-*.whl"))
+    if wheels:
+        return wheels[0]
+    progress(f"downloading {WHEEL_REQUIREMENT} (models only) from the package index ...")
+    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "--disable-pip-version-check",
+           *WHEEL_PLATFORM_ARGS, "-d", str(cache), WHEEL_REQUIREMENT]
+    result = subprocess.run(cmd, capture_output=True, text=True)
+    wheels = sorted(cache.glob("mediapipe-0.10.14-*.whl"))
+    if result.returncode != 0 or not wheels:
+        raise ModelError(f"could not download {WHEEL_REQUIREMENT}: {result.stderr.strip()[-300:]}",
+                         "check access to the Python package index")
+    return wheels[0]
+
+
+def _fetch_npm(cache: Path, progress: Progress) -> Path | None:
+    tarballs = sorted(cache.glob("mediapipe-pose-*.tgz"))
+    if tarballs:
+        return tarballs[0]
+    npm = shutil.which("npm")
+    if npm is None:
+        return None
+    progress(f"downloading {NPM_PACKAGE} from the npm registry ...")
+    result = subprocess.run([npm, "pack", NPM_PACKAGE, "--silent", "--pack-destination", str(cache)],
+                            capture_output=True, text=True)
+    tarballs = sorted(cache.glob("mediapipe-pose-*.tgz"))
+    return tarballs[0] if result.returncode == 0 and tarballs else None
+
+
+def _registry_models(variant: str, cache: Path, progress: Progress) -> tuple[bytes, bytes, str]:
+    """(detector, landmarks, source description) from registry packages."""
+    wheel = _fetch_wheel(cache, progress)
+    with zipfile.ZipFile(wheel) as wz:
+        detector = wz.read(WHEEL_DETECTOR)
+        if variant == "full":
+            return detector, wz.read(WHEEL_LANDMARKS_FULL), f"built from PyPI {WHEEL_REQUIREMENT}"
+    tarball = _fetch_npm(cache, progress)
+    if tarball is None:
+        raise ModelError(
+            f"the '{variant}' landmark model is only available from the npm package {NPM_PACKAGE}, "
+            "and npm is not installed",
+            "install Node.js/npm, or use --model full (always available)")
+    with tarfile.open(tarball) as tz:
+        member = tz.extractfile(f"package/pose_landmark_{variant}.tflite")
+        if member is None:
+            raise ModelError(f"{tarball.name} has no {variant} landmark model")
+        landmarks = member.read()
+    return detector, landmarks, f"built from PyPI {WHEEL_REQUIREMENT} + npm {NPM_PACKAGE}"
+
+
+def verify_bundle(path: Path) -> None:
+    """Load the bundle and run inference once; raise ModelError if it does not work."""
+    import numpy as np
+
+    from posecoach.pose import PoseEstimator
+
+    try:
+        with PoseEstimator.for_images(path) as estimator:
+            estimator.detect(np.zeros((256, 256, 3), dtype=np.uint8), t_s=0.0)
+    except Exception as exc:  # noqa: BLE001 - any native failure means the bundle is bad
+        raise ModelError(f"model bundle {path.name} failed to load: {exc}") from exc
+
+
+def install(variant: str = DEFAULT_VARIANT, directory: Path | None = None, force: bool = False,
+            progress: Progress = _quiet, try_official: bool = True) -> InstalledModel:
+    """Install one variant (idempotent) and return what is installed."""
+    _check_variant(variant)
+    directory = directory or models_dir()
+    directory.mkdir(parents=True, exist_ok=True)
+    target = bundle_path(variant, directory)
+    if target.exists() and not force:
+        return next(m for m in list_models(directory) if m.variant == variant)
+    try_official = try_official and os.environ.get("POSECOACH_OFFLINE", "") not in ("1", "true")
+    with tempfile.TemporaryDirectory(dir=directory) as tmp:
+        staged = Path(tmp) / target.name
+        source = ""
+        if try_official:
+            progress(f"trying the official MediaPipe download for '{variant}' ...")
+            if _download_official(variant, staged):
+                source = OFFICIAL_URL.format(variant=variant)
+        if not source:
+            progress(f"building the '{variant}' bundle from package-registry files ...")
+            detector, landmarks, source = _registry_models(variant, _cache_dir(directory), progress)
+            build_pose_bundle(detector, landmarks, staged)
+        progress(f"verifying {target.name} ...")
+        verify_bundle(staged)
+        staged.replace(target)
+    _record_source(directory, variant, source)
+    progress(f"installed {target}")
+    return next(m for m in list_models(directory) if m.variant == variant)
+
+
+def ensure_model(variant: str = DEFAULT_VARIANT, progress: Progress = _quiet) -> Path:
+    """Path of an installed bundle, installing it first if needed (first use)."""
+    _check_variant(variant)
+    path = bundle_path(variant)
+    if not path.exists():
+        progress(f"pose model '{variant}' not installed yet; installing it now (one time) ...")
+        install(variant, progress=progress)
+    return path
+
+
+def as_dicts(models: list[InstalledModel]) -> list[dict[str, object]]:
+    return [asdict(m) for m in models]

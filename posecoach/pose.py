@@ -1,0 +1,161 @@
+"""The one wrapper around MediaPipe's PoseLandmarker (Tasks API).
+
+Three running modes, one class: `PoseEstimator.for_images`, `.for_video` (monotonic
+timestamps, tracking between frames) and `.for_live` (asynchronous; results arrive on
+a callback). Results come back as `PoseFrame` numpy value objects; nothing after this
+module sees a MediaPipe type. Always closed explicitly (context manager or `close()`):
+mediapipe 1.2.3 raises from `__del__` at interpreter exit otherwise.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+import mediapipe as mp
+import numpy as np
+from mediapipe.tasks.python import BaseOptions, vision
+
+from posecoach.landmarks import NUM_LANDMARKS, PoseFrame
+from posecoach.models import Progress, _quiet, ensure_model
+
+
+@dataclass(frozen=True)
+class PoseOptions:
+    """Model settings. `model` is a variant name (lite/full/heavy) or a .task path."""
+
+    model: str = "full"
+    num_poses: int = 2  # 2 so a second person in frame can be reported, not silently tracked
+    min_detection_confidence: float = 0.5
+    min_presence_confidence: float = 0.5
+    min_tracking_confidence: float = 0.5
+    segmentation: bool = False
+
+
+def resolve_model(model: str | Path, progress: Progress = _quiet) -> Path:
+    candidate = Path(model)
+    if candidate.suffix == ".task":
+        return candidate
+    return ensure_model(str(model), progress=progress)
+
+
+def _to_frame(result: "vision.PoseLandmarkerResult", t_s: float, width: int, height: int) -> PoseFrame:
+    if not result.pose_landmarks:
+        return PoseFrame.empty(t_s, width, height)
+    first = result.pose_landmarks[0]
+    normalized = np.array([[p.x, p.y, p.z, p.visibility or 0.0, p.presence or 0.0] for p in first],
+                          dtype=np.float64)
+    world = np.full((NUM_LANDMARKS, 3), np.nan)
+    if result.pose_world_landmarks:
+        world = np.array([[p.x, p.y, p.z] for p in result.pose_world_landmarks[0]], dtype=np.float64)
+    mask = None
+    if result.segmentation_masks:
+        mask = np.array(result.segmentation_masks[0].numpy_view(), dtype=np.float32).reshape(height, width)
+    return PoseFrame.from_normalized(t_s, width, height, normalized, world=world, mask=mask,
+                                     num_people=len(result.pose_landmarks))
+
+
+class PoseEstimator:
+    """RGB uint8 frames in, PoseFrame out."""
+
+    def __init__(self, mode: vision.RunningMode, options: PoseOptions = PoseOptions(),
+                 on_result: Callable[[PoseFrame], None] | None = None,
+                 progress: Progress = _quiet) -> None:
+        self._mode = mode
+        self._options = options
+        self._last_ms = -1
+        self._lock = threading.Lock()
+        self._sizes: dict[int, tuple[int, int, float]] = {}
+        callback = None
+        if mode == vision.RunningMode.LIVE_STREAM:
+            if on_result is None:
+                raise ValueError("live mode needs an on_result callback")
+            self._on_result = on_result
+
+            def callback(result, image, timestamp_ms):  # noqa: ANN001 - MediaPipe signature
+                with self._lock:
+                    width, height, t_s = self._sizes.pop(timestamp_ms, (image.width, image.height,
+                                                                       timestamp_ms / 1000.0))
+                self._on_result(_to_frame(result, t_s, width, height))
+        elif on_result is not None:
+            raise ValueError("on_result is only used in live mode")
+        model_path = resolve_model(options.model, progress)
+        task_options = vision.PoseLandmarkerOptions(
+            base_options=BaseOptions(model_asset_path=str(model_path)),
+            running_mode=mode,
+            num_poses=options.num_poses,
+            min_pose_detection_confidence=options.min_detection_confidence,
+            min_pose_presence_confidence=options.min_presence_confidence,
+            min_tracking_confidence=options.min_tracking_confidence,
+            output_segmentation_masks=options.segmentation,
+            result_callback=callback,
+        )
+        self._landmarker = vision.PoseLandmarker.create_from_options(task_options)
+        self.model_path = model_path
+
+    # Named constructors, one per running mode.
+    @classmethod
+    def for_images(cls, model: str | Path = "full", **kwargs: object) -> "PoseEstimator":
+        return cls(vision.RunningMode.IMAGE, PoseOptions(model=str(model), **kwargs))  # type: ignore[arg-type]
+
+    @classmethod
+    def for_video(cls, model: str | Path = "full", **kwargs: object) -> "PoseEstimator":
+        return cls(vision.RunningMode.VIDEO, PoseOptions(model=str(model), **kwargs))  # type: ignore[arg-type]
+
+    @classmethod
+    def for_live(cls, on_result: Callable[[PoseFrame], None], model: str | Path = "full",
+                 **kwargs: object) -> "PoseEstimator":
+        return cls(vision.RunningMode.LIVE_STREAM, PoseOptions(model=str(model), **kwargs),  # type: ignore[arg-type]
+                   on_result=on_result)
+
+    @property
+    def options(self) -> PoseOptions:
+        return self._options
+
+    def _next_timestamp_ms(self, t_s: float) -> int:
+        # MediaPipe needs strictly increasing integer milliseconds; real (variable) frame
+        # times are kept in the PoseFrame, only the model's clock is nudged forward.
+        t_ms = max(int(round(t_s * 1000.0)), self._last_ms + 1)
+        self._last_ms = t_ms
+        return t_ms
+
+    def detect(self, rgb: np.ndarray, t_s: float = 0.0) -> PoseFrame:
+        """Synchronous detection (image or video mode)."""
+        if self._landmarker is None:
+            raise RuntimeError("PoseEstimator is closed")
+        height, width = rgb.shape[:2]
+        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
+        if self._mode == vision.RunningMode.IMAGE:
+            result = self._landmarker.detect(image)
+        elif self._mode == vision.RunningMode.VIDEO:
+            result = self._landmarker.detect_for_video(image, self._next_timestamp_ms(t_s))
+        else:
+            raise RuntimeError("use detect_async() in live mode")
+        return _to_frame(result, t_s, width, height)
+
+    def detect_async(self, rgb: np.ndarray, t_s: float) -> None:
+        """Live mode: queue a frame; the result arrives on the on_result callback."""
+        if self._landmarker is None:
+            raise RuntimeError("PoseEstimator is closed")
+        height, width = rgb.shape[:2]
+        t_ms = self._next_timestamp_ms(t_s)
+        with self._lock:
+            self._sizes[t_ms] = (width, height, t_s)
+        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
+        self._landmarker.detect_async(image, t_ms)
+
+    def close(self) -> None:
+        """Release the native landmarker; safe to call twice."""
+        landmarker, self._landmarker = self._landmarker, None
+        if landmarker is not None:
+            landmarker.close()
+
+    def __enter__(self) -> "PoseEstimator":
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
