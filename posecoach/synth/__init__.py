@@ -1,0 +1,1 @@
+"""Synthetic mannequin videos with exact ground truth."""
