@@ -1,0 +1,32 @@
+# Two commands for a newcomer: `make demo` and `make test` (see README).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+DEMO_CLIP ?= sample_videos/origin_stretch_good_right.mp4
+
+.PHONY: install models demo test bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+models: $(STAMP)
+	$(BIN)/posecoach models install --variant full
+
+demo: models
+	$(BIN)/posecoach analyze $(DEMO_CLIP) --out out/demo
+
+test: models
+	$(BIN)/python -m pytest -q
+
+bench: models
+	$(BIN)/python bench/accuracy.py
+	$(BIN)/python bench/throughput.py sample_videos/leg_swing_good_right.mp4
+
+clean:
+	rm -rf out posecoach-out .pytest_cache

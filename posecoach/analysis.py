@@ -1,0 +1,115 @@
+"""Offline analysis of one video or still image: the library entry point behind
+`posecoach analyze` and the web app's workers.
+
+Pass 1 streams frames through pose estimation and keeps compact measurements; the
+clip is then smoothed, the exercise recognised (when `auto`) and the analyser run over
+the samples. Rendering and report files are separate (posecoach.report).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from posecoach import exercises
+from posecoach.errors import ConfigError
+from posecoach.exercises.base import ExerciseResult, FrameFeedback
+from posecoach.kinematics import View, near_side
+from posecoach.pipeline import MeasureConfig, Measurement, measure_stream, smooth_clip
+from posecoach.pose import PoseEstimator, PoseOptions
+from posecoach.sample import PoseSample
+from posecoach.video_io import MediaInfo, iter_frames, probe
+
+AUTO = "auto"
+# (frames done, frames expected) -> None
+ProgressCallback = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class AnalysisOptions:
+    exercise: str = AUTO
+    model: str = "full"
+    # The mask feeds the rounded-back proxy of the origin stretch; other exercises skip
+    # its cost. None = decide from the exercise.
+    segmentation: bool | None = None
+    measure: MeasureConfig = field(default_factory=MeasureConfig)
+
+    def wants_mask(self) -> bool:
+        if self.segmentation is not None:
+            return self.segmentation
+        return self.exercise in (AUTO, "origin-stretch")
+
+
+@dataclass(frozen=True)
+class ClipAnalysis:
+    info: MediaInfo
+    exercise: str
+    model: str
+    measurements: list[Measurement]
+    samples: list[PoseSample]
+    feedback: list[FrameFeedback]
+    result: ExerciseResult
+
+    @property
+    def detection_rate(self) -> float:
+        if not self.measurements:
+            return 0.0
+        return float(np.mean([m.detected for m in self.measurements]))
+
+    @property
+    def facing(self) -> str:
+        facing = self.samples[0].facing if self.samples else 0
+        return {1: "right", -1: "left"}.get(facing, "unknown")
+
+    @property
+    def near_side(self) -> str | None:
+        return near_side(self.samples[0].facing) if self.samples else None
+
+    @property
+    def view(self) -> str:
+        views = [m.view for m in self.measurements if m.detected and m.view != View.UNKNOWN]
+        if not views:
+            return View.UNKNOWN.value
+        values, counts = np.unique([v.value for v in views], return_counts=True)
+        return str(values[int(np.argmax(counts))])
+
+
+def _check_exercise(name: str) -> None:
+    if name != AUTO and name not in exercises.EXERCISE_IDS:
+        raise ConfigError(f"unknown exercise '{name}'",
+                          f"choose one of: {AUTO}, {', '.join(exercises.EXERCISE_IDS)}")
+
+
+def run_exercise(exercise: str, samples: list[PoseSample]) -> tuple[list[FrameFeedback], ExerciseResult]:
+    """Feed samples one at a time to the exercise's analyser (the same code live uses)."""
+    analyser = exercises.create(exercise)
+    feedback = [analyser.update(s) for s in samples]
+    return feedback, analyser.result()
+
+
+def analyze_media(path: Path | str, options: AnalysisOptions = AnalysisOptions(),
+                  progress: ProgressCallback | None = None) -> ClipAnalysis:
+    """Analyse a video or image file end to end (no files written)."""
+    _check_exercise(options.exercise)
+    info = probe(path)
+    factory = PoseEstimator.for_images if info.kind == "image" else PoseEstimator.for_video
+    measurements: list[Measurement] = []
+    with factory(options.model, segmentation=options.wants_mask()) as estimator:
+        for _, m in measure_stream(iter_frames(path), estimator.detect, options.measure):
+            measurements.append(m)
+            if progress is not None:
+                progress(len(measurements), max(info.frames, len(measurements)))
+    samples = smooth_clip(measurements, info.width, info.height, options.measure)
+    exercise = options.exercise
+    if exercise == AUTO:
+        exercise = exercises.detect_exercise(samples)
+    feedback, result = run_exercise(exercise, samples)
+    return ClipAnalysis(info=info, exercise=exercise, model=str(options.model),
+                        measurements=measurements, samples=samples, feedback=feedback, result=result)
+
+
+def pose_options_for(options: AnalysisOptions) -> PoseOptions:
+    return PoseOptions(model=options.model, segmentation=options.wants_mask())

@@ -1,0 +1,258 @@
+"""`posecoach` command line. Maps library errors to one clear stderr line (+ hint) and
+an exit code; a traceback only with --debug."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from posecoach.errors import ConfigError, InputError, PoseCoachError
+
+EXERCISE_CHOICES = ("auto", "origin-stretch", "leg-swing", "curl-hip-lift")
+MODEL_CHOICES = ("lite", "full", "heavy")
+DEFAULT_OUT_ROOT = Path("posecoach-out")
+
+
+@contextlib.contextmanager
+def native_logs_hidden(enabled: bool) -> Iterator[None]:
+    """Send the native libraries' log chatter (TFLite/MediaPipe write straight to fd 2)
+    to a temporary file, while Python's own stderr stays on the terminal."""
+    if not enabled:
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    log = tempfile.TemporaryFile()
+    os.dup2(log.fileno(), 2)
+    old_stderr = sys.stderr
+    sys.stderr = os.fdopen(os.dup(saved), "w", buffering=1)
+    try:
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
+        sys.stderr = old_stderr
+        log.close()
+
+
+def _err(message: str, hint: str = "") -> None:
+    print(f"posecoach: error: {message}", file=sys.stderr)
+    if hint:
+        print(f"  hint: {hint}", file=sys.stderr)
+
+
+def _progress_line(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+# ---------------------------------------------------------------- models
+def _cmd_models(args: argparse.Namespace) -> int:
+    from posecoach import models
+
+    if args.models_cmd == "install":
+        variants = models.VARIANTS if args.variant == "all" else (args.variant,)
+        failures = 0
+        for variant in variants:
+            try:
+                m = models.install(variant, force=args.force, progress=_progress_line)
+                print(f"{m.variant}: {m.path} ({m.size_bytes / 1e6:.1f} MB, {m.source})")
+            except PoseCoachError as exc:
+                if args.variant != "all" or variant == "full":
+                    raise
+                failures += 1
+                _err(exc.message, exc.hint)
+        return 0 if failures == 0 else 1
+    installed = models.list_models()
+    if args.json:
+        print(json.dumps(models.as_dicts(installed), indent=2))
+        return 0
+    if not installed:
+        print(f"no models installed in {models.models_dir()}; run: posecoach models install")
+        return 0
+    print(f"{'variant':<8} {'size':>9}  {'sha256':<16}  source / path")
+    for m in installed:
+        print(f"{m.variant:<8} {m.size_bytes / 1e6:>7.1f}MB  {m.sha256[:16]}  {m.source}\n"
+              f"{'':<37}{m.path}")
+    return 0
+
+
+# ---------------------------------------------------------------- analyze
+def _collect_inputs(raw: Sequence[str]) -> list[Path]:
+    from posecoach.video_io import IMAGE_SUFFIXES, VIDEO_SUFFIXES
+
+    found: list[Path] = []
+    for item in raw:
+        path = Path(item)
+        if path.is_dir():
+            found.extend(sorted(p for p in path.iterdir()
+                                if p.suffix.lower() in VIDEO_SUFFIXES | IMAGE_SUFFIXES))
+        else:
+            found.append(path)
+    if not found:
+        raise InputError("no video or image files found in the given inputs",
+                         "pass files like clip.mp4 or a folder that contains some")
+    return found
+
+
+def _out_dir_for(path: Path, out: str | None, many: bool) -> Path:
+    if out is None:
+        return DEFAULT_OUT_ROOT / path.stem
+    return Path(out) / path.stem if many else Path(out)
+
+
+def _analyze_one(job: tuple[str, str, str, str, bool, bool]) -> dict[str, object]:
+    """Worker entry (also used in-process): analyse one input and write its outputs."""
+    from posecoach.analysis import AnalysisOptions, analyze_media
+    from posecoach.report import write_outputs
+
+    path, out_dir, exercise, model, video, show_progress = job
+    bar = None
+    callback = None
+    if show_progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=0, unit="frame", desc=Path(path).name, leave=False, file=sys.stderr)
+
+        def callback(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+    try:
+        analysis = analyze_media(path, AnalysisOptions(exercise=exercise, model=model), callback)
+    finally:
+        if bar is not None:
+            bar.close()
+    report = write_outputs(analysis, Path(out_dir), video=video)
+    return report
+
+
+def _summary_line(path: Path, out_dir: Path, report: dict[str, object]) -> str:
+    verdict = report.get("verdict", {}) if isinstance(report.get("verdict"), dict) else {}
+    headline = verdict.get("headline", "") if isinstance(verdict, dict) else ""
+    faults = sorted({f["code"] for f in report.get("faults", [])})  # type: ignore[index,union-attr]
+    return (f"{path.name}: {report.get('exercise')} | {headline}"
+            f"{' | faults: ' + ', '.join(faults) if faults else ' | no faults'}\n  -> {out_dir}/report.html")
+
+
+def _cmd_analyze(args: argparse.Namespace) -> int:
+    from concurrent.futures import ProcessPoolExecutor
+
+    from posecoach.pose import resolve_model
+
+    inputs = _collect_inputs(args.inputs)
+    many = len(inputs) > 1
+    show_progress = not args.quiet and not args.json and sys.stderr.isatty()
+    # Install the model once, up front, rather than racing in the workers.
+    resolve_model(args.model, progress=(lambda m: None) if args.quiet else _progress_line)
+    jobs = [(str(p), str(_out_dir_for(p, args.out, many)), args.exercise, args.model, not args.no_video,
+             show_progress) for p in inputs]
+    results: list[tuple[Path, Path, dict[str, object] | None, PoseCoachError | None]] = []
+    if args.jobs > 1 and many:
+        with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+            futures = [pool.submit(_analyze_one, job) for job in jobs]
+            for path, job, fut in zip(inputs, jobs, futures):
+                try:
+                    results.append((path, Path(job[1]), fut.result(), None))
+                except PoseCoachError as exc:
+                    results.append((path, Path(job[1]), None, exc))
+    else:
+        for path, job in zip(inputs, jobs):
+            try:
+                results.append((path, Path(job[1]), _analyze_one(job), None))
+            except PoseCoachError as exc:
+                results.append((path, Path(job[1]), None, exc))
+    failed = 0
+    summaries = []
+    for path, out_dir, report, error in results:
+        if error is not None:
+            failed += 1
+            _err(error.message, error.hint)
+            continue
+        assert report is not None
+        summaries.append(report)
+        if not args.json and not args.quiet:
+            print(_summary_line(path, out_dir, report))
+    if args.json:
+        print(json.dumps(summaries[0] if len(summaries) == 1 and not many else summaries, indent=2))
+    return 0 if failed == 0 else (InputError.exit_code if failed == len(results) else 1)
+
+
+# ---------------------------------------------------------------- samples
+def _cmd_samples(args: argparse.Namespace) -> int:
+    from posecoach.synth import samples
+
+    written = samples.generate(Path(args.out), seed=args.seed, names=args.names or None)
+    for path in written:
+        print(path)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="posecoach",
+        description="Computer-vision coach for runners' hamstring routines "
+                    "(origin stretch, leg swings, prone curl + hip lift).")
+    parser.add_argument("--debug", action="store_true", help="show native logs and full tracebacks")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p_models = sub.add_parser("models", help="install or list the pose models")
+    msub = p_models.add_subparsers(dest="models_cmd", required=True)
+    p_install = msub.add_parser("install", help="download or build a pose model bundle")
+    p_install.add_argument("--variant", choices=(*MODEL_CHOICES, "all"), default="full")
+    p_install.add_argument("--force", action="store_true", help="reinstall even if present")
+    p_list = msub.add_parser("list", help="show installed models (variant, path, size, sha256, source)")
+    p_list.add_argument("--json", action="store_true")
+    p_models.set_defaults(func=_cmd_models)
+
+    p_an = sub.add_parser(
+        "analyze", help="analyse uploaded videos or photos",
+        description="Analyse videos (mp4 mov m4v avi mkv webm) or photos (jpg png). Outputs go to "
+                    "./posecoach-out/<input name>/ by default; --out DIR writes there instead (one "
+                    "input) or to DIR/<input name>/ (several inputs). Each folder gets report.json, "
+                    "angles.csv, report.html, plots/ and annotated.mp4.")
+    p_an.add_argument("inputs", nargs="+", metavar="INPUT", help="video/image files or folders")
+    p_an.add_argument("--exercise", choices=EXERCISE_CHOICES, default="auto")
+    p_an.add_argument("--model", choices=MODEL_CHOICES, default="full")
+    p_an.add_argument("--out", metavar="DIR", help="output folder (see above)")
+    p_an.add_argument("--no-video", action="store_true", help="skip the annotated video")
+    p_an.add_argument("--jobs", type=int, default=1, metavar="N", help="analyse N inputs in parallel")
+    p_an.add_argument("--quiet", action="store_true", help="no progress or summary output")
+    p_an.add_argument("--json", action="store_true", help="print the report summary as JSON on stdout")
+    p_an.set_defaults(func=_cmd_analyze)
+
+    p_samples = sub.add_parser("samples", help="regenerate the synthetic sample videos")
+    ssub = p_samples.add_subparsers(dest="samples_cmd", required=True)
+    p_gen = ssub.add_parser("generate", help="render sample clips with ground truth")
+    p_gen.add_argument("--out", default="sample_videos", metavar="DIR")
+    p_gen.add_argument("--seed", type=int, default=0)
+    p_gen.add_argument("names", nargs="*", help="only these samples (default: all)")
+    p_samples.set_defaults(func=_cmd_samples)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "jobs", 1) < 1:
+        parser.error("--jobs must be at least 1")
+    try:
+        with native_logs_hidden(not args.debug):
+            return int(args.func(args))
+    except PoseCoachError as exc:
+        if args.debug:
+            raise
+        _err(exc.message, exc.hint)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        _err("interrupted; nothing partial was kept")
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

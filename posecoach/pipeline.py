@@ -1,0 +1,169 @@
+"""The one path from frames to analysis, shared by `analyze`, `live` and the web app:
+
+    frames -> PoseEstimator -> PoseFrame -> measure() -> smoothing -> PoseSample
+           -> ExerciseAnalyser.update() -> FrameFeedback ... -> ExerciseResult
+
+Offline, pose estimation runs in a first streaming pass that keeps only compact
+per-frame arrays (landmarks, a few floats), so memory stays flat in frame size; the
+smoothing is then zero-phase over the whole clip. Live, the same `measure()` feeds a
+causal One-Euro filter. This module neither draws nor writes files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from posecoach import kinematics
+from posecoach.kinematics import ANGLE_NAMES, View
+from posecoach.landmarks import NUM_LANDMARKS, VISIBILITY, PoseFrame, PoseLandmark as L
+from posecoach.sample import PoseSample
+from posecoach.silhouette import back_bulge
+from posecoach.smoothing import OfflineConfig, OneEuroConfig, OneEuroFilter, smooth_offline
+from posecoach.tracking import FacingTracker, LegSwapGuard
+
+# Landmarks that must be in the picture for a full-body exercise.
+KEY_BODY = (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP, L.LEFT_KNEE, L.RIGHT_KNEE,
+            L.LEFT_ANKLE, L.RIGHT_ANKLE)
+IN_FRAME_MARGIN = 0.01  # fraction of the image size
+
+
+@dataclass(frozen=True)
+class MeasureConfig:
+    min_visibility: float = kinematics.DEFAULT_MIN_VISIBILITY
+    offline: OfflineConfig = field(default_factory=OfflineConfig)
+    live: OneEuroConfig = field(default_factory=OneEuroConfig)
+
+
+def in_frame_fraction(frame: PoseFrame) -> float:
+    """Share of the key body landmarks that lie inside the image."""
+    pts = frame.image[list(KEY_BODY), :2]
+    mx, my = IN_FRAME_MARGIN * frame.width, IN_FRAME_MARGIN * frame.height
+    inside = ((pts[:, 0] >= -mx) & (pts[:, 0] <= frame.width + mx)
+              & (pts[:, 1] >= -my) & (pts[:, 1] <= frame.height + my))
+    return float(np.mean(inside))
+
+
+def _front_direction(xy: np.ndarray, facing: int) -> np.ndarray:
+    shoulder = (xy[L.LEFT_SHOULDER] + xy[L.RIGHT_SHOULDER]) / 2.0
+    hip = (xy[L.LEFT_HIP] + xy[L.RIGHT_HIP]) / 2.0
+    axis = shoulder - hip
+    return float(facing) * np.array([-axis[1], axis[0]])
+
+
+def frame_bulge(frame: PoseFrame, facing: int) -> float:
+    """Back-outline bulge of this frame (NaN without a mask or a facing)."""
+    if frame.mask is None or facing == 0 or not frame.detected:
+        return float("nan")
+    xy = frame.xy(0.0)
+    shoulder = (xy[L.LEFT_SHOULDER] + xy[L.RIGHT_SHOULDER]) / 2.0
+    hip = (xy[L.LEFT_HIP] + xy[L.RIGHT_HIP]) / 2.0
+    return back_bulge(frame.mask, shoulder, hip, _front_direction(xy, facing))
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """Unsmoothed per-frame values; the compact record kept for the whole clip."""
+
+    t_s: float
+    detected: bool
+    angles: np.ndarray      # ANGLE_NAMES, degrees
+    xy: np.ndarray          # (33, 2) px, NaN below the visibility threshold
+    facing: int             # per-frame estimate
+    view: View
+    width_ratio: float
+    in_frame: float
+    num_people: int
+    back_bulge: float
+    visibility: np.ndarray  # (33,)
+
+
+class FrameMeasurer:
+    """PoseFrame -> Measurement, with steady facing and leg labels (causal)."""
+
+    def __init__(self, config: MeasureConfig = MeasureConfig(), facing: int | None = None) -> None:
+        self._config = config
+        self._facing = FacingTracker()
+        self._fixed_facing = facing
+        self._legs = LegSwapGuard()
+
+    @property
+    def facing(self) -> int:
+        return self._fixed_facing if self._fixed_facing is not None else self._facing.facing
+
+    def measure(self, frame: PoseFrame) -> Measurement:
+        nan_xy = np.full((NUM_LANDMARKS, 2), np.nan)
+        if not frame.detected:
+            return Measurement(frame.t_s, False, np.full(len(ANGLE_NAMES), np.nan), nan_xy, 0,
+                               View.UNKNOWN, float("nan"), 0.0, 0, float("nan"),
+                               np.zeros(NUM_LANDMARKS))
+        image = self._legs.update(frame.image)
+        steady = PoseFrame(frame.t_s, frame.width, frame.height, image, frame.world, frame.mask,
+                           frame.num_people)
+        own = kinematics.facing_sign(steady.xy(self._config.min_visibility))
+        tracked = self._facing.update(own)
+        facing = self._fixed_facing if self._fixed_facing is not None else tracked
+        kin = kinematics.measure(steady, facing=facing, min_visibility=self._config.min_visibility)
+        return Measurement(
+            t_s=frame.t_s, detected=True, angles=kin.angles,
+            xy=steady.xy(self._config.min_visibility), facing=own, view=kin.view,
+            width_ratio=kin.width_ratio, in_frame=in_frame_fraction(steady),
+            num_people=frame.num_people, back_bulge=frame_bulge(steady, facing),
+            visibility=steady.image[:, VISIBILITY].copy(),
+        )
+
+
+def _sample(m: Measurement, angles: np.ndarray, xy: np.ndarray, facing: int,
+            width: int, height: int) -> PoseSample:
+    return PoseSample(t_s=m.t_s, detected=m.detected, angles=angles, xy=xy, facing=facing,
+                      view=m.view, width=width, height=height, num_people=m.num_people,
+                      in_frame=m.in_frame, back_bulge=m.back_bulge)
+
+
+def clip_facing(measurements: Iterable[Measurement]) -> int:
+    """Majority of the per-frame facing votes over the clip (0 if none)."""
+    votes = sum(m.facing for m in measurements if m.detected)
+    return 0 if votes == 0 else (1 if votes > 0 else -1)
+
+
+def smooth_clip(measurements: list[Measurement], width: int, height: int,
+                config: MeasureConfig = MeasureConfig()) -> list[PoseSample]:
+    """Offline: zero-phase smoothing of angles and landmark positions over the clip."""
+    if not measurements:
+        return []
+    t = np.array([m.t_s for m in measurements])
+    facing = clip_facing(measurements)
+    # Re-derive angles under the clip-level facing so signs are consistent throughout.
+    angles = np.array([kinematics.angles_from_points(m.xy, facing) if m.detected else m.angles
+                       for m in measurements])
+    xy = np.array([m.xy.reshape(-1) for m in measurements])
+    angles_s = smooth_offline(t, angles, config.offline)
+    xy_s = smooth_offline(t, xy, OfflineConfig(cutoff_hz=config.offline.cutoff_hz,
+                                               max_gap_s=config.offline.max_gap_s,
+                                               spike_threshold=np.inf))
+    return [_sample(m, angles_s[i], xy_s[i].reshape(NUM_LANDMARKS, 2), facing, width, height)
+            for i, m in enumerate(measurements)]
+
+
+class LiveSmoother:
+    """Live: One-Euro smoothing of angles and landmarks, one measurement at a time."""
+
+    def __init__(self, config: MeasureConfig = MeasureConfig()) -> None:
+        self._angles = OneEuroFilter(config.live)
+        self._xy = OneEuroFilter(config.live)
+
+    def update(self, m: Measurement, facing: int, width: int, height: int) -> PoseSample:
+        angles = self._angles.update(m.t_s, m.angles)
+        xy = self._xy.update(m.t_s, m.xy.reshape(-1)).reshape(NUM_LANDMARKS, 2)
+        return _sample(m, angles, xy, facing, width, height)
+
+
+def measure_stream(frames: Iterable[tuple[float, np.ndarray]], detect: Callable[[np.ndarray, float], PoseFrame],
+                   config: MeasureConfig = MeasureConfig()) -> Iterator[tuple[PoseFrame, Measurement]]:
+    """Run pose + measurement over (t_s, rgb) frames, one at a time."""
+    measurer = FrameMeasurer(config)
+    for t_s, rgb in frames:
+        frame = detect(rgb, t_s)
+        yield frame, measurer.measure(frame)

@@ -1,0 +1,83 @@
+"""Small causal trackers that steady per-frame estimates: facing and leg labels.
+
+Both are used unchanged offline and live (fed one frame at a time).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from posecoach.landmarks import PoseLandmark as L
+
+_LEFT_LEG = np.array([L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE, L.LEFT_HEEL, L.LEFT_FOOT_INDEX])
+_RIGHT_LEG = np.array([L.RIGHT_HIP, L.RIGHT_KNEE, L.RIGHT_ANKLE, L.RIGHT_HEEL, L.RIGHT_FOOT_INDEX])
+_LEFT_ARM = np.array([L.LEFT_SHOULDER, L.LEFT_ELBOW, L.LEFT_WRIST, L.LEFT_PINKY, L.LEFT_INDEX,
+                      L.LEFT_THUMB])
+_RIGHT_ARM = np.array([L.RIGHT_SHOULDER, L.RIGHT_ELBOW, L.RIGHT_WRIST, L.RIGHT_PINKY, L.RIGHT_INDEX,
+                       L.RIGHT_THUMB])
+_TRACKED = (L.LEFT_KNEE, L.LEFT_ANKLE, L.RIGHT_KNEE, L.RIGHT_ANKLE)
+
+
+class FacingTracker:
+    """Exponentially weighted vote over per-frame facing signs, with hysteresis.
+
+    A single frame (e.g. a head turn or a mislabelled nose) cannot flip the answer; a
+    person who really turns around flips it within about a second.
+    """
+
+    def __init__(self, decay: float = 0.9, flip_margin: float = 0.5) -> None:
+        self._decay = decay
+        self._margin = flip_margin
+        self._score = 0.0
+        self._facing = 0
+
+    @property
+    def facing(self) -> int:
+        return self._facing
+
+    def update(self, facing_sign: int) -> int:
+        self._score = self._decay * self._score + (1.0 - self._decay) * float(facing_sign)
+        if self._facing == 0 and abs(self._score) > 0.05:
+            self._facing = 1 if self._score > 0 else -1
+        elif self._facing * self._score < -self._margin:
+            self._facing = -self._facing
+        return self._facing
+
+
+def swap_sides(image: np.ndarray) -> np.ndarray:
+    """Landmark array with left and right legs and arms exchanged."""
+    out = image.copy()
+    for left, right in ((_LEFT_LEG, _RIGHT_LEG), (_LEFT_ARM, _RIGHT_ARM)):
+        out[left], out[right] = image[right], image[left]
+    return out
+
+
+class LegSwapGuard:
+    """Undo MediaPipe's frame-to-frame left/right leg label swaps in side views.
+
+    In a side view the two legs overlap and the model sometimes exchanges their labels
+    for a few frames. If exchanging them brings the knees and ankles much closer to
+    where they were in the previous frame, the frame's labels are swapped back.
+    """
+
+    def __init__(self, ratio: float = 0.5, min_separation_px: float = 8.0) -> None:
+        self._previous: np.ndarray | None = None
+        self._ratio = ratio
+        self._min_sep = min_separation_px
+
+    def update(self, image: np.ndarray) -> np.ndarray:
+        current = image
+        if self._previous is not None:
+            prev = self._previous[list(_TRACKED), :2]
+            same = current[list(_TRACKED), :2]
+            swapped_all = swap_sides(current)
+            swapped = swapped_all[list(_TRACKED), :2]
+            sep = np.nanmean(np.linalg.norm(same[:2] - same[2:], axis=1))
+            cost_same = np.nanmean(np.linalg.norm(same - prev, axis=1))
+            cost_swap = np.nanmean(np.linalg.norm(swapped - prev, axis=1))
+            if (np.isfinite(cost_same) and np.isfinite(cost_swap) and sep > self._min_sep
+                    and cost_swap < self._ratio * cost_same):
+                current = swapped_all
+        if np.isfinite(current[list(_TRACKED), :2]).all():
+            self._previous = current
+        return current

@@ -1,0 +1,191 @@
+"""Reading videos/images and writing browser-playable H.264.
+
+Decoding goes through PyAV so frames carry their real presentation timestamps
+(variable frame rate is handled by time, not by frame index) and the container's
+rotation (phone portrait clips) is applied. Frames are yielded one at a time, so memory
+stays flat however long the video is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import cv2
+import numpy as np
+
+from posecoach.errors import InputError
+
+VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm"})
+IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png"})
+MAX_IMAGE_PIXELS = 64_000_000   # 8000x8000; larger stills are refused before decoding
+MAX_ANALYSIS_SIDE = 1920        # stills larger than this are downscaled (the model sees 256 px)
+
+
+@dataclass(frozen=True)
+class MediaInfo:
+    path: str
+    kind: str            # "video" or "image"
+    fps: float
+    frames: int          # container's count (estimate for some formats); 1 for images
+    duration_s: float
+    width: int           # after rotation
+    height: int
+    rotation: int        # clockwise degrees applied to the stored frames
+
+
+def _fail(path: Path, problem: str, hint: str = "") -> InputError:
+    return InputError(f"{path.name}: {problem}", hint)
+
+
+def _clockwise(rotation_ccw: float) -> int:
+    return int(round(-rotation_ccw / 90.0)) * 90 % 360
+
+
+def _rotate(rgb: np.ndarray, clockwise: int) -> np.ndarray:
+    if clockwise == 0:
+        return rgb
+    return np.ascontiguousarray(np.rot90(rgb, k=-(clockwise // 90)))
+
+
+def _open(path: Path) -> "av.container.InputContainer":
+    if not path.exists():
+        raise _fail(path, "file not found")
+    if path.is_dir():
+        raise _fail(path, "is a folder, not a video")
+    if path.stat().st_size == 0:
+        raise _fail(path, "file is empty")
+    try:
+        container = av.open(str(path), mode="r")
+    except (av.error.FFmpegError, OSError, ValueError) as exc:
+        raise _fail(path, "not a readable video (the file is corrupt or not a video format)",
+                    "export the clip again as MP4 (H.264)") from exc
+    if not container.streams.video:
+        container.close()
+        raise _fail(path, "contains no video stream")
+    return container
+
+
+def probe(path: Path | str) -> MediaInfo:
+    """Read what the input is, decoding the first frame to prove it is usable."""
+    path = Path(path)
+    if path.suffix.lower() in IMAGE_SUFFIXES:
+        rgb = read_image(path)
+        return MediaInfo(str(path), "image", 0.0, 1, 0.0, rgb.shape[1], rgb.shape[0], 0)
+    container = _open(path)
+    try:
+        stream = container.streams.video[0]
+        first = None
+        try:
+            for frame in container.decode(stream):
+                first = frame
+                break
+        except (av.error.FFmpegError, ValueError) as exc:
+            raise _fail(path, "video data cannot be decoded (truncated or corrupt)") from exc
+        if first is None:
+            raise _fail(path, "video has no frames")
+        rotation = _clockwise(getattr(first, "rotation", 0) or 0)
+        width, height = first.width, first.height
+        if rotation in (90, 270):
+            width, height = height, width
+        fps = float(stream.average_rate or stream.guessed_rate or 30.0)
+        duration = float(stream.duration * stream.time_base) if stream.duration else (
+            container.duration / 1e6 if container.duration else 0.0)
+        frames = stream.frames or int(round(duration * fps))
+        return MediaInfo(str(path), "video", fps, frames, duration, width, height, rotation)
+    finally:
+        container.close()
+
+
+def iter_frames(path: Path | str) -> Iterator[tuple[float, np.ndarray]]:
+    """Yield (t_s, rgb uint8 HxWx3) for each decodable frame, rotation applied.
+
+    Decoding errors after the first frames end the stream (a truncated file keeps what
+    was recorded) rather than raising.
+    """
+    path = Path(path)
+    if path.suffix.lower() in IMAGE_SUFFIXES:
+        yield 0.0, read_image(path)
+        return
+    container = _open(path)
+    try:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        last_t = -1.0
+        frame_period = 1.0 / float(stream.average_rate or 30.0)
+        decoder = container.decode(stream)
+        while True:
+            try:
+                frame = next(decoder)
+            except StopIteration:
+                break
+            except (av.error.FFmpegError, ValueError):
+                break
+            t = float(frame.time) if frame.time is not None else last_t + frame_period
+            if t <= last_t:  # broken or duplicate timestamps: keep time moving forward
+                t = last_t + frame_period
+            last_t = t
+            rotation = _clockwise(getattr(frame, "rotation", 0) or 0)
+            yield t, _rotate(frame.to_ndarray(format="rgb24"), rotation)
+    finally:
+        container.close()
+
+
+def read_image(path: Path) -> np.ndarray:
+    if not path.exists():
+        raise _fail(path, "file not found")
+    header = cv2.imread(str(path), cv2.IMREAD_REDUCED_GRAYSCALE_8)
+    if header is None:
+        raise _fail(path, "not a readable image")
+    approx_pixels = header.shape[0] * header.shape[1] * 64
+    if approx_pixels > MAX_IMAGE_PIXELS * 1.1:
+        raise _fail(path, f"image is too large (about {approx_pixels / 1e6:.0f} megapixels)",
+                    f"resize it to at most {MAX_ANALYSIS_SIDE} pixels on the long side")
+    bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if bgr is None:
+        raise _fail(path, "not a readable image")
+    scale = MAX_ANALYSIS_SIDE / max(bgr.shape[:2])
+    if scale < 1.0:
+        bgr = cv2.resize(bgr, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+
+
+class VideoWriter:
+    """H.264 / yuv420p MP4 that plays in browsers (faststart), from RGB frames."""
+
+    def __init__(self, path: Path, width: int, height: int, fps: float, crf: int = 23,
+                 preset: str = "veryfast") -> None:
+        self._path = path
+        self._width = width - width % 2
+        self._height = height - height % 2
+        self._container = av.open(str(path), mode="w", options={"movflags": "+faststart"})
+        rate = Fraction(fps).limit_denominator(1001) if fps > 0 else Fraction(30)
+        self._stream = self._container.add_stream("libx264", rate=rate)
+        self._stream.width = self._width
+        self._stream.height = self._height
+        self._stream.pix_fmt = "yuv420p"
+        self._stream.options = {"crf": str(crf), "preset": preset}
+        self._closed = False
+
+    def write(self, rgb: np.ndarray) -> None:
+        frame = av.VideoFrame.from_ndarray(
+            np.ascontiguousarray(rgb[: self._height, : self._width]), format="rgb24")
+        for packet in self._stream.encode(frame):
+            self._container.mux(packet)
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        for packet in self._stream.encode():
+            self._container.mux(packet)
+        self._container.close()
+
+    def __enter__(self) -> "VideoWriter":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
