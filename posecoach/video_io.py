@@ -65,7 +65,12 @@ def _open(path: Path) -> "av.container.InputContainer":
                     "export the clip again as MP4 (H.264)") from exc
     if not container.streams.video:
         container.close()
-        raise _fail(path, "contains no video stream")
+        raise _fail(path, "contains no video (no video stream or no frames)")
+    fmt = container.format.name or ""
+    if fmt == "image2" or fmt.endswith("_pipe"):
+        container.close()
+        raise _fail(path, f"is a still image ({fmt.removesuffix('_pipe')}) with a video file name",
+                    "rename it to .png/.jpg to analyse it as a photo")
     return container
 
 
