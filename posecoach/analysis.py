@@ -19,7 +19,7 @@ from posecoach.errors import ConfigError
 from posecoach.exercises.base import ExerciseResult, FrameFeedback
 from posecoach.kinematics import View, near_side
 from posecoach.pipeline import MeasureConfig, Measurement, measure_stream, smooth_clip
-from posecoach.pose import PoseEstimator, PoseOptions
+from posecoach.pose import PeopleCounter, PoseEstimator, PoseOptions
 from posecoach.sample import PoseSample
 from posecoach.video_io import MediaInfo, iter_frames, probe
 
@@ -97,8 +97,9 @@ def analyze_media(path: Path | str, options: AnalysisOptions = AnalysisOptions()
     info = probe(path)
     factory = PoseEstimator.for_images if info.kind == "image" else PoseEstimator.for_video
     measurements: list[Measurement] = []
-    with factory(options.model, segmentation=options.wants_mask()) as estimator:
-        for _, m in measure_stream(iter_frames(path), estimator.detect, options.measure):
+    with factory(options.model, segmentation=options.wants_mask()) as estimator, \
+            PeopleCounter(options.model) as people:
+        for _, m in measure_stream(iter_frames(path), estimator.detect, options.measure, people.update):
             measurements.append(m)
             if progress is not None:
                 progress(len(measurements), max(info.frames, len(measurements)))

@@ -12,7 +12,7 @@ causal One-Euro filter. This module neither draws nor writes files.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -161,9 +161,17 @@ class LiveSmoother:
 
 
 def measure_stream(frames: Iterable[tuple[float, np.ndarray]], detect: Callable[[np.ndarray, float], PoseFrame],
-                   config: MeasureConfig = MeasureConfig()) -> Iterator[tuple[PoseFrame, Measurement]]:
-    """Run pose + measurement over (t_s, rgb) frames, one at a time."""
+                   config: MeasureConfig = MeasureConfig(),
+                   count_people: Callable[[np.ndarray, float], int] | None = None,
+                   ) -> Iterator[tuple[PoseFrame, Measurement]]:
+    """Run pose + measurement over (t_s, rgb) frames, one at a time.
+
+    `count_people` (e.g. pose.PeopleCounter.update) reports extra people in view; the
+    tracked pose alone only ever sees one.
+    """
     measurer = FrameMeasurer(config)
     for t_s, rgb in frames:
         frame = detect(rgb, t_s)
+        if count_people is not None and frame.detected:
+            frame = replace(frame, num_people=max(frame.num_people, count_people(rgb, t_s)))
         yield frame, measurer.measure(frame)
