@@ -1,0 +1,243 @@
+"""Prone hamstring curl followed by a hip lift (lying face down, ankle weight).
+
+A rep: the knee curls up (flexion past `rep_start_knee_deg`), the thigh then lifts off
+the floor (hip extension), then everything lowers (flexion back under
+`rep_end_knee_deg`). The working leg is the one that curls, whatever its label. Thigh
+elevation is measured against the person's own resting thigh line; the pelvis is
+watched through the trunk line (hips rising relative to the shoulders).
+Faults (one event per rep): partial_range, no_hip_lift, pelvis_lift.
+
+Rep dicts: rep (1-based), start_s, end_s, duration_s, peak_t_s, peak_knee_flexion_deg,
+peak_hip_extension_deg (thigh elevation above the resting line), peak_pelvis_rise_deg,
+hip_extension_from_hip_deg (the part the hip joint itself made).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from posecoach.exercises.base import ExerciseResult, Fault, FrameFeedback, opt
+from posecoach.exercises.common import (
+    NAN, SIDES, Coach, SideVote, Window, angle, finite,
+)
+from posecoach.exercises.cues import message_for
+from posecoach.exercises.thresholds import CurlHipLiftThresholds, ExerciseConfig
+from posecoach.kinematics import View
+from posecoach.sample import PoseSample
+
+EXERCISE_ID = "curl-hip-lift"
+FORM_FAULTS = ("partial_range", "no_hip_lift", "pelvis_lift")
+_DEFAULT_REST = {"thigh": -90.0, "trunk": 90.0, "hip": 0.0}
+
+
+@dataclass(frozen=True)
+class ProneFrame:
+    side: str | None
+    knee: float
+    thigh: float
+    hip: float
+    trunk: float
+    prone: bool | None
+
+
+def measure(sample: PoseSample, th: CurlHipLiftThresholds) -> ProneFrame:
+    """The curling leg (larger knee flexion) and whether the body lies prone."""
+    knees = {s: angle(sample, f"knee_flexion_{s}") for s in SIDES}
+    thighs = {s: angle(sample, f"thigh_angle_{s}") for s in SIDES}
+    trunk = angle(sample, "trunk_inclination")
+    ok = [s for s in SIDES if finite(knees[s])]
+    side = max(ok, key=lambda s: knees[s]) if ok else None
+    if side is None:
+        ok_thigh = [s for s in SIDES if finite(thighs[s])]
+        side_thigh = ok_thigh[0] if ok_thigh else None
+    else:
+        side_thigh = side
+    thigh = thighs[side_thigh] if side_thigh else NAN
+    hip = angle(sample, f"hip_flexion_{side_thigh}") if side_thigh else NAN
+    prone: bool | None = None
+    if finite(trunk):
+        lying_thighs = [v for v in thighs.values() if finite(v)]
+        prone = abs(trunk - 90.0) <= th.prone_trunk_tol_deg and (
+            not lying_thighs or min(lying_thighs) <= th.prone_max_thigh_deg)
+    return ProneFrame(side, knees[side] if side else NAN, thigh, hip, trunk, prone)
+
+
+@dataclass
+class _Rep:
+    start_s: float
+    peak_knee: float = NAN
+    peak_t: float = NAN
+    peak_lift: float = NAN
+    peak_pelvis: float = NAN
+    peak_hip_ext: float = NAN
+    pelvis_at_lift: float = NAN
+    sides: SideVote = field(default_factory=SideVote)
+
+
+def _fmax(a: float, b: float) -> float:
+    if not finite(b):
+        return a
+    return b if not finite(a) or b > a else a
+
+
+class CurlHipLiftAnalyser:
+    """Analyser for the prone curl + hip lift (see module docstring)."""
+
+    exercise_id = EXERCISE_ID
+
+    def __init__(self, config: ExerciseConfig | None = None) -> None:
+        cfg = config or ExerciseConfig()
+        self._th = cfg.curl_hip_lift
+        self._coach = Coach(cfg.common, cfg.cues)
+        self._rest = {k: Window(self._th.rest_window_s) for k in _DEFAULT_REST}
+        self._rep: _Rep | None = None
+        self._reps: list[dict[str, Any]] = []
+        self._below_end_t = NAN           # last time the knee was under rep_end
+        self._side = SideVote()
+        self._phase = "setup"
+        self._prone_frames = 0
+        self._frames = 0
+        self._max_knee = NAN
+
+    @property
+    def phase(self) -> str:
+        return self._phase
+
+    @property
+    def reps(self) -> list[dict[str, Any]]:
+        return list(self._reps)
+
+    def _rest_value(self, key: str) -> float:
+        w = self._rest[key]
+        return w.median() if len(w) else _DEFAULT_REST[key]
+
+    def update(self, sample: PoseSample) -> FrameFeedback:
+        self._coach.begin(sample)
+        t = self._coach.last_t
+        th = self._th
+        f = measure(sample, th) if sample.detected else None
+        judge = f is not None and sample.view != View.FRONT
+        if f is not None and f.prone is not None:
+            self._frames += 1
+            self._prone_frames += int(f.prone)
+        self._coach.conditions.flag("not_prone", t, f.prone is False if f is not None else None,
+                                    on_s=th.not_prone_s)
+        lift = pelvis = hip_ext = NAN
+        if f is not None and finite(f.knee):
+            self._max_knee = _fmax(self._max_knee, f.knee)
+            lift = self._rest_value("thigh") - f.thigh
+            pelvis = f.trunk - self._rest_value("trunk")
+            hip_ext = -(f.hip - self._rest_value("hip"))
+            self._step(t, f, lift, pelvis, hip_ext)
+        faults = self._coach.faults.active(t)
+        form = [c for c in faults if c in FORM_FAULTS]
+        good_form = (not form) if judge and self._rep is not None else (False if form else None)
+        last = self._reps[-1] if self._reps else {}
+        counters = {"reps": float(len(self._reps)),
+                    "knee_flexion_deg": f.knee if f is not None else 0.0,
+                    "hip_extension_deg": lift,
+                    "last_peak_knee_flexion_deg": last.get("peak_knee_flexion_deg") or 0.0,
+                    "last_peak_hip_extension_deg": last.get("peak_hip_extension_deg") or 0.0}
+        return self._coach.finish(self._phase, good_form, counters)
+
+    def _step(self, t: float, f: ProneFrame, lift: float, pelvis: float, hip_ext: float) -> None:
+        th = self._th
+        if self._rep is None:
+            if f.knee <= th.rep_end_knee_deg:
+                self._below_end_t = t
+                if f.prone is not False:
+                    for key, value in (("thigh", f.thigh), ("trunk", f.trunk), ("hip", f.hip)):
+                        self._rest[key].add(t, value)
+                self._phase = "rest" if f.prone is not False else "setup"
+            if f.knee >= th.rep_start_knee_deg and f.prone is not False:
+                start = self._below_end_t if finite(self._below_end_t) else t
+                self._rep = _Rep(start_s=start)
+        if self._rep is None:
+            return
+        rep = self._rep
+        rep.sides.add(f.side)
+        if not finite(rep.peak_knee) or f.knee > rep.peak_knee:
+            rep.peak_knee, rep.peak_t = f.knee, t
+        if finite(lift) and (not finite(rep.peak_lift) or lift > rep.peak_lift):
+            rep.peak_lift, rep.pelvis_at_lift = lift, pelvis
+        rep.peak_pelvis = _fmax(rep.peak_pelvis, pelvis)
+        rep.peak_hip_ext = _fmax(rep.peak_hip_ext, hip_ext)
+        if finite(lift) and lift >= th.lift_min_deg:
+            self._phase = "lifting"
+        elif f.knee < rep.peak_knee - 10.0:
+            self._phase = "lowering"
+        else:
+            self._phase = "curling"
+        if f.knee <= th.rep_end_knee_deg:
+            self._finish_rep(t)
+            self._below_end_t = t
+            self._phase = "rest"
+
+    def _finish_rep(self, t: float) -> None:
+        rep, self._rep = self._rep, None
+        if rep is None or not finite(rep.peak_knee) or rep.peak_knee < self._th.rep_min_peak_knee_deg:
+            return
+        record = self._rep_record(rep, t)
+        self._reps.append(record)
+        self._side.add(rep.sides.winner(0.5))
+        for code in self._rep_faults(record):
+            self._coach.faults.add_event(code, record["start_s"], record["end_s"], t + 3.0)
+
+    def _rep_record(self, rep: _Rep, end_s: float) -> dict[str, Any]:
+        return {
+            "rep": len(self._reps) + 1, "start_s": opt(rep.start_s, 3), "end_s": opt(end_s, 3),
+            "duration_s": opt(end_s - rep.start_s, 3), "peak_t_s": opt(rep.peak_t, 3),
+            "peak_knee_flexion_deg": opt(rep.peak_knee, 1),
+            "peak_hip_extension_deg": opt(rep.peak_lift, 1),
+            "peak_pelvis_rise_deg": opt(rep.peak_pelvis, 1),
+            "pelvis_rise_at_lift_deg": opt(rep.pelvis_at_lift, 1),
+            "hip_extension_from_hip_deg": opt(rep.peak_hip_ext, 1),
+        }
+
+    def _rep_faults(self, r: dict[str, Any], best_knee: float | None = None) -> list[str]:
+        th = self._th
+        best = best_knee if best_knee is not None else max(
+            [x["peak_knee_flexion_deg"] for x in self._reps] or [r["peak_knee_flexion_deg"]])
+        codes = []
+        knee = r["peak_knee_flexion_deg"]
+        if knee < th.partial_min_deg or knee < th.partial_rel * best:
+            codes.append("partial_range")
+        lift = r["peak_hip_extension_deg"]
+        if lift is not None and lift < th.lift_min_deg:
+            codes.append("no_hip_lift")
+        pelvis = r["pelvis_rise_at_lift_deg"]
+        if lift is not None and pelvis is not None and lift >= th.lift_min_deg \
+                and pelvis >= th.pelvis_rise_deg and pelvis >= th.pelvis_share * lift:
+            codes.append("pelvis_lift")
+        return codes
+
+    def result(self) -> ExerciseResult:
+        """The set so far. Range is re-judged against the best rep of the whole set."""
+        reps = list(self._reps)
+        best = max((r["peak_knee_flexion_deg"] for r in reps), default=None)
+        faults = [f for f in self._coach.faults.faults() if f.code != "partial_range"]
+        for r in reps:
+            if "partial_range" in self._rep_faults(r, best):
+                faults.append(Fault("partial_range", r["start_s"], r["end_s"],
+                                    message_for("partial_range")))
+        faults.sort(key=lambda x: (x.start_s, x.code))
+        summary: dict[str, Any] = {
+            "reps": len(reps),
+            "prone_share": opt(self._prone_frames / self._frames, 2) if self._frames else None,
+            "max_knee_flexion_deg": opt(self._max_knee, 1),
+            "best_peak_knee_flexion_deg": best,
+            "mean_peak_hip_extension_deg": _mean(r["peak_hip_extension_deg"] for r in reps),
+            "mean_duration_s": _mean(r["duration_s"] for r in reps),
+            "reps_with_hip_lift": sum(1 for r in reps if (r["peak_hip_extension_deg"] or 0.0)
+                                      >= self._th.lift_min_deg),
+        }
+        return ExerciseResult(
+            exercise=EXERCISE_ID, working_side=self._side.winner(), summary=summary, reps=reps,
+            faults=faults, cues=self._coach.cue_history(),
+            conditions=self._coach.conditions.conditions())
+
+
+def _mean(values: Any) -> float | None:
+    vals = [v for v in values if v is not None and finite(v)]
+    return opt(sum(vals) / len(vals), 2) if vals else None

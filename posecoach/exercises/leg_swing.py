@@ -1,0 +1,233 @@
+"""Dynamic forward/back leg swings, progressing slowly to full range.
+
+The swinging leg is found per frame by movement, not by label: of the two thighs, the
+one farther from the standing leg's running position is swinging, so a left/right
+label swap by the pose model changes nothing. A causal turning-point detector (peaks of
+prominence >= `reversal_deg`) finds each forward peak and the backward peak after it;
+that pair is one swing. Faults: trunk_sway, stance_knee_bent, progressing_too_fast.
+
+Swing dicts: swing (1-based), forward_peak_t_s, forward_peak_deg, backward_peak_t_s,
+backward_peak_deg, amplitude_deg (forward - backward thigh angle), hip_amplitude_deg
+(the same arc relative to the trunk line), trunk_sway_deg, stance_knee_deg.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from posecoach.exercises.base import ExerciseResult, FrameFeedback, opt
+from posecoach.exercises.common import (
+    NAN, SIDES, Coach, SideVote, Turn, Window, Zigzag, angle, finite, nanmedian,
+)
+from posecoach.exercises.thresholds import ExerciseConfig, LegSwingThresholds
+from posecoach.kinematics import View
+from posecoach.sample import PoseSample
+
+EXERCISE_ID = "leg-swing"
+FORM_FAULTS = ("trunk_sway", "stance_knee_bent", "progressing_too_fast")
+_SAME_LEG_DEG = 5.0   # both thighs this close while swinging: the model doubled one leg
+
+
+@dataclass(frozen=True)
+class SwingFrame:
+    swing_side: str | None
+    swing_thigh: float
+    swing_hip: float
+    stance_thigh: float
+    stance_knee: float
+    trunk: float
+
+
+def split_legs(sample: PoseSample, stance_ref: float, reversal: float) -> SwingFrame:
+    """Which thigh swings (the one farther from `stance_ref`) and the stance leg's values."""
+    thighs = {s: angle(sample, f"thigh_angle_{s}") for s in SIDES}
+    ok = [s for s in SIDES if finite(thighs[s])]
+    trunk = angle(sample, "trunk_inclination")
+    if not ok:
+        return SwingFrame(None, NAN, NAN, NAN, NAN, trunk)
+    swing = max(ok, key=lambda s: abs(thighs[s] - stance_ref))
+    stance = "left" if swing == "right" else "right"
+    st_thigh, st_knee = thighs[stance], angle(sample, f"knee_flexion_{stance}")
+    doubled = finite(st_thigh) and abs(thighs[swing] - st_thigh) < _SAME_LEG_DEG \
+        and abs(thighs[swing] - stance_ref) >= reversal
+    if doubled:
+        st_thigh = st_knee = NAN
+    return SwingFrame(swing, thighs[swing], angle(sample, f"hip_flexion_{swing}"),
+                      st_thigh, st_knee, trunk)
+
+
+def sway_deg(trunk: np.ndarray, thigh: np.ndarray, arc: float) -> float:
+    """Trunk lean that moves with the thigh over one swing: |regression slope| x arc."""
+    ok = np.isfinite(trunk) & np.isfinite(thigh)
+    if ok.sum() < 5:
+        return NAN
+    x, y = thigh[ok] - thigh[ok].mean(), trunk[ok] - trunk[ok].mean()
+    var = float(np.dot(x, x))
+    return abs(float(np.dot(x, y)) / var) * arc if var > 0 else NAN
+
+
+def progression(amplitudes: list[float], th: LegSwingThresholds) -> dict[str, Any]:
+    """Trend (deg per swing, least squares) and where the amplitude plateaus."""
+    amps = [a for a in amplitudes if finite(a)]
+    out: dict[str, Any] = {"trend_deg_per_swing": None, "plateau_swing_index": None,
+                           "max_jump_deg": None}
+    if len(amps) >= 2:
+        out["trend_deg_per_swing"] = opt(float(np.polyfit(np.arange(len(amps)), amps, 1)[0]), 2)
+        out["max_jump_deg"] = opt(max(b - a for a, b in zip(amps, amps[1:])), 1)
+        for i in range(len(amps) - 1):
+            rest = amps[i:]
+            if min(rest) >= max(rest) - th.plateau_tol_deg:
+                out["plateau_swing_index"] = i + 1   # 1-based swing number
+                break
+    return out
+
+
+class LegSwingAnalyser:
+    """Analyser for forward/back leg swings (see module docstring)."""
+
+    exercise_id = EXERCISE_ID
+
+    def __init__(self, config: ExerciseConfig | None = None) -> None:
+        cfg = config or ExerciseConfig()
+        self._th = cfg.leg_swing
+        self._coach = Coach(cfg.common, cfg.cues)
+        self._zig = Zigzag(self._th.reversal_deg)
+        self._stance = Window(self._th.stance_ref_window_s)
+        self._stance_knee = Window(self._th.stance_knee_window_s)
+        self._side = SideVote()
+        self._t: list[float] = []
+        self._thigh: list[float] = []
+        self._hip: list[float] = []
+        self._trunk: list[float] = []
+        self._knee: list[float] = []
+        self._last_trough: Turn | None = None
+        self._peak: tuple[Turn, Turn | None] | None = None   # forward peak, trough before
+        self._swings: list[dict[str, Any]] = []
+        self._last_turn_t = NAN
+        self._phase = "setup"
+
+    @property
+    def phase(self) -> str:
+        return self._phase
+
+    @property
+    def swings(self) -> list[dict[str, Any]]:
+        return list(self._swings)
+
+    def update(self, sample: PoseSample) -> FrameFeedback:
+        self._coach.begin(sample)
+        t = self._coach.last_t
+        th = self._th
+        ref = self._stance.median() if len(self._stance) else 0.0
+        f = split_legs(sample, ref, th.reversal_deg) if sample.detected else None
+        judge = f is not None and sample.view != View.FRONT
+        if f is not None:
+            self._record(t, f, ref)
+            turn = self._zig.update(t, f.swing_thigh)
+            if turn is not None:
+                self._on_turn(turn, t)
+        knee = self._stance_knee.median() if judge else NAN
+        active = set(self._coach.faults.active(t))
+        level = th.stance_knee_off_deg if "stance_knee_bent" in active else th.stance_knee_on_deg
+        swinging = finite(self._last_turn_t) and t - self._last_turn_t <= 3.0
+        self._coach.faults.update("stance_knee_bent", t,
+                                  knee > level if finite(knee) and swinging else None)
+        if f is None or not finite(f.swing_thigh):
+            self._phase = self._phase if self._phase != "setup" else "setup"
+        else:
+            self._phase = "swinging" if swinging or abs(f.swing_thigh - ref) >= th.reversal_deg \
+                else "standing"
+        faults = self._coach.faults.active(t)
+        good = not any(c in FORM_FAULTS for c in faults)
+        good_form = good if judge and self._phase == "swinging" else (None if good else False)
+        last = self._swings[-1] if self._swings else {}
+        counters = {"swings": float(len(self._swings)),
+                    "last_amplitude_deg": last.get("amplitude_deg") or 0.0,
+                    "last_forward_peak_deg": last.get("forward_peak_deg") or 0.0,
+                    "thigh_angle_deg": f.swing_thigh if f is not None else 0.0}
+        return self._coach.finish(self._phase, good_form, counters)
+
+    def _record(self, t: float, f: SwingFrame, ref: float) -> None:
+        self._t.append(t)
+        self._thigh.append(f.swing_thigh)
+        self._hip.append(f.swing_hip)
+        self._trunk.append(f.trunk)
+        self._knee.append(f.stance_knee)
+        self._stance.add(t, f.stance_thigh)
+        self._stance_knee.add(t, f.stance_knee)
+        if finite(f.swing_thigh) and abs(f.swing_thigh - ref) >= self._th.reversal_deg:
+            self._side.add(f.swing_side)
+
+    def _on_turn(self, turn: Turn, t: float) -> None:
+        self._last_turn_t = t
+        if turn.kind > 0:
+            self._peak = (turn, self._last_trough)
+            return
+        if self._peak is not None:
+            swing = self._make_swing(self._peak[0], self._peak[1], turn)
+            if swing is not None:
+                self._accept(swing, t)
+            self._peak = None
+        self._last_trough = turn
+
+    def _value_at(self, series: list[float], t_s: float) -> float:
+        i = bisect.bisect_left(self._t, t_s)
+        return series[i] if 0 <= i < len(series) else NAN
+
+    def _make_swing(self, peak: Turn, before: Turn | None, back: Turn) -> dict[str, Any] | None:
+        arc = peak.value - back.value
+        if arc < self._th.min_arc_deg:
+            return None
+        start = max(before.t_s if before is not None else -np.inf,
+                    back.t_s - self._th.sway_max_window_s)
+        i0, i1 = bisect.bisect_left(self._t, start), bisect.bisect_right(self._t, back.t_s)
+        sway = sway_deg(np.asarray(self._trunk[i0:i1], float),
+                        np.asarray(self._thigh[i0:i1], float), arc)
+        hip_arc = self._value_at(self._hip, peak.t_s) - self._value_at(self._hip, back.t_s)
+        return {
+            "swing": len(self._swings) + 1,
+            "forward_peak_t_s": opt(peak.t_s, 3), "forward_peak_deg": opt(peak.value, 1),
+            "backward_peak_t_s": opt(back.t_s, 3), "backward_peak_deg": opt(back.value, 1),
+            "amplitude_deg": opt(arc, 1), "hip_amplitude_deg": opt(hip_arc, 1),
+            "trunk_sway_deg": opt(sway, 1),
+            "stance_knee_deg": opt(nanmedian(self._knee[i0:i1]), 1),
+        }
+
+    def _accept(self, swing: dict[str, Any], t: float) -> None:
+        th, book = self._th, self._coach.faults
+        prev = self._swings[-1] if self._swings else None
+        self._swings.append(swing)
+        if swing["trunk_sway_deg"] is not None and swing["trunk_sway_deg"] > th.trunk_sway_deg:
+            book.add_event("trunk_sway", swing["forward_peak_t_s"] - 0.0,
+                           swing["backward_peak_t_s"], t + 3.0)
+        if prev is not None and swing["amplitude_deg"] - prev["amplitude_deg"] > th.jump_deg:
+            book.add_event("progressing_too_fast", prev["forward_peak_t_s"],
+                           swing["backward_peak_t_s"], t + 3.0)
+
+    def result(self) -> ExerciseResult:
+        """The set so far; a swing still heading back is closed at its lowest point yet."""
+        swings = list(self._swings)
+        pending = self._zig.pending
+        if self._peak is not None and pending is not None and pending.kind < 0:
+            last = self._make_swing(self._peak[0], self._peak[1], pending)
+            swings += [last] if last is not None else []
+        amps = [s["amplitude_deg"] for s in swings]
+        side = self._side.winner()
+        summary: dict[str, Any] = {
+            "swings": len(swings),
+            "amplitudes_deg": amps,
+            "forward_peaks_deg": [s["forward_peak_deg"] for s in swings],
+            "max_amplitude_deg": max(amps) if amps else None,
+            "mean_amplitude_deg": opt(float(np.mean(amps)), 1) if amps else None,
+            "max_trunk_sway_deg": max((s["trunk_sway_deg"] for s in swings
+                                       if s["trunk_sway_deg"] is not None), default=None),
+            **progression(amps, self._th),
+        }
+        return ExerciseResult(
+            exercise=EXERCISE_ID, working_side=side, summary=summary, swings=swings,
+            faults=self._coach.faults.faults(), cues=self._coach.cue_history(),
+            conditions=self._coach.conditions.conditions())

@@ -1,0 +1,139 @@
+"""Builders for the exercise tests: stick figures with known joint angles, and angle
+trajectories made of smooth (half-cosine) moves between waypoints.
+
+The tests in this file pin the builders themselves: the stick figure must produce the
+angles it was asked for through the real kinematics code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pytest
+
+from posecoach.kinematics import ANGLE_NAMES, View, angles_from_points
+from posecoach.landmarks import PoseLandmark as L
+from posecoach.sample import PoseSample
+
+FPS = 30.0
+TRUNK_PX, THIGH_PX, SHANK_PX, NECK_PX = 160.0, 140.0, 140.0, 45.0
+
+
+def _dir_from_up(deg: float, s: int) -> np.ndarray:
+    """Unit vector `deg` from vertical-up toward the facing direction (image, y down)."""
+    r = np.radians(deg)
+    return np.array([s * np.sin(r), -np.cos(r)])
+
+
+def _dir_from_down(deg: float, s: int) -> np.ndarray:
+    r = np.radians(deg)
+    return np.array([s * np.sin(r), np.cos(r)])
+
+
+def figure_xy(trunk: float = 0.0, thigh_l: float = 0.0, thigh_r: float = 0.0,
+              knee_l: float = 0.0, knee_r: float = 0.0, neck: float = 10.0, facing: int = 1,
+              hip: Sequence[float] = (640.0, 330.0)) -> np.ndarray:
+    """(33, 2) landmarks of a side-on stick figure with these sagittal angles (degrees).
+
+    trunk: lean from vertical toward the facing side; thigh_*: from vertical-down, +
+    forward; knee_*: flexion, 0 = straight; neck: ear-shoulder line vs trunk line, +
+    toward the front (head tucked). Left and right landmarks of the trunk coincide.
+    """
+    s = facing
+    xy = np.full((33, 2), np.nan)
+    h = np.asarray(hip, dtype=float)
+    sh = h + TRUNK_PX * _dir_from_up(trunk, s)
+    ear = sh + NECK_PX * _dir_from_up(trunk + neck, s)
+    xy[L.NOSE] = ear + 18.0 * _dir_from_up(trunk + neck + 90.0, s)
+    for lm in (L.LEFT_EAR, L.RIGHT_EAR):
+        xy[lm] = ear
+    for lm in (L.LEFT_SHOULDER, L.RIGHT_SHOULDER):
+        xy[lm] = sh
+    legs = {"left": (thigh_l, knee_l, L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE, L.LEFT_HEEL,
+                     L.LEFT_FOOT_INDEX),
+            "right": (thigh_r, knee_r, L.RIGHT_HIP, L.RIGHT_KNEE, L.RIGHT_ANKLE, L.RIGHT_HEEL,
+                      L.RIGHT_FOOT_INDEX)}
+    for thigh, knee, hip_i, knee_i, ankle_i, heel_i, toe_i in legs.values():
+        k = h + THIGH_PX * _dir_from_down(thigh, s)
+        a = k + SHANK_PX * _dir_from_down(thigh - knee, s)
+        xy[hip_i], xy[knee_i], xy[ankle_i] = h, k, a
+        xy[heel_i] = a + np.array([-s * 12.0, 6.0])
+        xy[toe_i] = a + np.array([s * 30.0, 8.0])
+    return xy
+
+
+def figure(t_s: float, facing: int = 1, view: View = View.SIDE, back_bulge: float = np.nan,
+           num_people: int = 1, in_frame: float = 1.0, **angles: float) -> PoseSample:
+    """A PoseSample whose angles come from the stick figure via kinematics."""
+    xy = figure_xy(facing=facing, **angles)
+    return PoseSample(t_s=t_s, detected=True, angles=angles_from_points(xy, facing), xy=xy,
+                      facing=facing, view=view, width=1280, height=720, num_people=num_people,
+                      in_frame=in_frame, back_bulge=back_bulge)
+
+
+def nobody(t_s: float) -> PoseSample:
+    return PoseSample(t_s=t_s, detected=False, angles=np.full(len(ANGLE_NAMES), np.nan),
+                      xy=np.full((33, 2), np.nan), facing=0, view=View.UNKNOWN, width=1280,
+                      height=720, num_people=0)
+
+
+def moves(waypoints: Iterable[tuple[float, float]], fps: float = FPS,
+          t0: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """A trajectory through (value, seconds-to-reach-it) waypoints, each reached along a
+    minimum-jerk path (the quintic "smootherstep", as people and the synthetic renderer
+    move); the first waypoint's seconds is a hold at it."""
+    pts = list(waypoints)
+    values: list[float] = []
+    current, hold = pts[0]
+    values += [current] * int(round(hold * fps))
+    for target, dur in pts[1:]:
+        n = max(1, int(round(dur * fps)))
+        w = np.arange(1, n + 1) / n
+        u = w ** 3 * (w * (6 * w - 15) + 10)
+        values += list(current + (target - current) * u)
+        current = target
+    v = np.asarray(values, dtype=float)
+    return t0 + np.arange(len(v)) / fps, v
+
+
+def swap_sides(sample: PoseSample) -> PoseSample:
+    """The same sample with every left/right label swapped (as MediaPipe sometimes does)."""
+    ang = sample.angles.copy()
+    for name in ("hip_flexion", "knee_flexion", "thigh_angle"):
+        i, j = ANGLE_NAMES.index(f"{name}_left"), ANGLE_NAMES.index(f"{name}_right")
+        ang[i], ang[j] = ang[j], ang[i]
+    xy = sample.xy.copy()
+    for lm in L:
+        if lm.name.startswith("LEFT_"):
+            r = L[lm.name.replace("LEFT_", "RIGHT_")]
+            xy[[lm, r]] = xy[[r, lm]]
+    return PoseSample(t_s=sample.t_s, detected=sample.detected, angles=ang, xy=xy,
+                      facing=sample.facing, view=sample.view, width=sample.width,
+                      height=sample.height, num_people=sample.num_people,
+                      in_frame=sample.in_frame, back_bulge=sample.back_bulge)
+
+
+# -- the builders' own specification ------------------------------------------------
+
+@pytest.mark.parametrize("facing", [1, -1])
+@pytest.mark.parametrize("pose", [
+    dict(trunk=0, thigh_l=0, thigh_r=0, knee_l=0, knee_r=0),      # standing
+    dict(trunk=60, thigh_l=15, thigh_r=15, knee_l=20, knee_r=20),  # flat-back hinge
+    dict(trunk=90, thigh_l=-90, thigh_r=-90, knee_l=100, knee_r=0),  # prone curl
+    dict(trunk=5, thigh_l=70, thigh_r=-20, knee_l=10, knee_r=5),   # leg swing
+])
+def test_figure_has_the_requested_angles(facing, pose):
+    s = figure(0.0, facing=facing, **pose)
+    assert s.angle("trunk_inclination") == pytest.approx(pose["trunk"], abs=1e-6)
+    for side in ("left", "right"):
+        thigh, knee = pose[f"thigh_{side[0]}"], pose[f"knee_{side[0]}"]
+        assert s.angle(f"thigh_angle_{side}") == pytest.approx(thigh, abs=1e-6)
+        assert s.angle(f"knee_flexion_{side}") == pytest.approx(knee, abs=1e-6)
+        assert s.angle(f"hip_flexion_{side}") == pytest.approx(pose["trunk"] + thigh, abs=1e-6)
+
+
+def test_moves_reaches_each_waypoint_in_time():
+    t, v = moves([(0, 1.0), (60, 1.0), (60, 10.0), (0, 1.0)])
+    assert len(t) == 13 * 30
+    assert v[29] == 0 and v[59] == pytest.approx(60) and v[-1] == pytest.approx(0)
