@@ -44,6 +44,13 @@ class FacingTracker:
         return self._facing
 
 
+def _mean_distance(a: np.ndarray, b: np.ndarray) -> float:
+    """Mean distance between corresponding finite points (NaN if there are none)."""
+    d = np.linalg.norm(a - b, axis=1)
+    d = d[np.isfinite(d)]
+    return float(d.mean()) if len(d) else float("nan")
+
+
 def swap_sides(image: np.ndarray) -> np.ndarray:
     """Landmark array with left and right legs and arms exchanged."""
     out = image.copy()
@@ -72,9 +79,9 @@ class LegSwapGuard:
             same = current[list(_TRACKED), :2]
             swapped_all = swap_sides(current)
             swapped = swapped_all[list(_TRACKED), :2]
-            sep = np.nanmean(np.linalg.norm(same[:2] - same[2:], axis=1))
-            cost_same = np.nanmean(np.linalg.norm(same - prev, axis=1))
-            cost_swap = np.nanmean(np.linalg.norm(swapped - prev, axis=1))
+            sep = _mean_distance(same[:2], same[2:])
+            cost_same = _mean_distance(same, prev)
+            cost_swap = _mean_distance(swapped, prev)
             if (np.isfinite(cost_same) and np.isfinite(cost_swap) and sep > self._min_sep
                     and cost_swap < self._ratio * cost_same):
                 current = swapped_all
