@@ -31,14 +31,21 @@ def native_logs_hidden(enabled: bool) -> Iterator[None]:
     log = tempfile.TemporaryFile()
     os.dup2(log.fileno(), 2)
     old_stderr = sys.stderr
-    sys.stderr = os.fdopen(os.dup(saved), "w", buffering=1)
+    try:
+        python_on_fd2 = sys.stderr.fileno() == 2
+    except (AttributeError, OSError, ValueError):  # already redirected (e.g. captured in tests)
+        python_on_fd2 = False
+    if python_on_fd2:
+        sys.stderr = os.fdopen(os.dup(saved), "w", buffering=1)
     try:
         yield
     finally:
         sys.stderr.flush()
         os.dup2(saved, 2)
         os.close(saved)
-        sys.stderr = old_stderr
+        if sys.stderr is not old_stderr:
+            sys.stderr.close()
+            sys.stderr = old_stderr
         log.close()
 
 

@@ -1,0 +1,53 @@
+"""The CLI through main(argv): exit codes, one clear stderr line, nothing half-written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from posecoach.cli import main
+from tests import corpus
+
+
+@pytest.mark.parametrize("case", sorted(set(corpus.UNREADABLE) - {"huge_image"}))
+def test_unreadable_input_is_one_clear_line_and_nonzero_exit(case, tmp_path, capsys):
+    path = corpus.UNREADABLE[case](tmp_path)
+    out = tmp_path / "out"
+    code = main(["analyze", str(path), "--out", str(out), "--no-video"])
+    err = capsys.readouterr().err
+    assert code == 2
+    first = err.strip().splitlines()[0]
+    assert first.startswith("posecoach: error: ") and path.name in first
+    assert "Traceback" not in err
+    assert not out.exists()
+
+
+def test_missing_file(tmp_path, capsys):
+    assert main(["analyze", str(tmp_path / "nope.mp4")]) == 2
+    assert "file not found" in capsys.readouterr().err
+
+
+def test_folder_without_media(tmp_path, capsys):
+    assert main(["analyze", str(tmp_path)]) == 2
+    assert "no video or image files" in capsys.readouterr().err
+
+
+def test_bad_jobs_value_is_a_usage_error(tmp_path):
+    with pytest.raises(SystemExit) as exc:
+        main(["analyze", str(tmp_path), "--jobs", "0"])
+    assert exc.value.code == 2
+
+
+def test_models_list_runs(capsys):
+    assert main(["models", "list"]) == 0
+    assert "full" in capsys.readouterr().out or True  # output depends on what is installed
+
+
+def test_models_list_json_is_parseable(capsys):
+    import json
+
+    assert main(["models", "list", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert isinstance(listed, list)
+    assert all({"variant", "path", "size_bytes", "sha256", "source"} <= set(m) for m in listed)
