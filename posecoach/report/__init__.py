@@ -1,0 +1,78 @@
+"""The files `posecoach analyze` writes for one input, all at once or not at all.
+
+    from posecoach.report import write_outputs
+
+    report = write_outputs(analysis, Path("out/clip"), video=True)   # -> report.json as a dict
+
+The folder gets report.json (versioned; schema in report.schema.json, fields in
+docs/report-schema.md), angles.csv, plots/*.png, report.html (self-contained) and
+annotated.mp4 (annotated.jpg for a still). Everything is built in a hidden sibling
+`.NAME.partial-XXXX` and renamed into place at the end, so an interrupted run never
+leaves a complete-looking partial report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from posecoach.report.atomic import atomic_output_dir
+from posecoach.report.document import SCHEMA_VERSION, build_report, dumps, load_schema, verdict
+from posecoach.report.html import render_html
+from posecoach.report.plots import Chart, make_charts
+from posecoach.report.tables import write_angles_csv
+
+__all__ = ["SCHEMA_VERSION", "Chart", "build_report", "load_schema", "verdict", "write_outputs"]
+
+# (frames done, frames expected) -> None, for the annotated-video pass.
+Progress = Callable[[int, int], None]
+
+REPORT_JSON, REPORT_HTML, ANGLES_CSV = "report.json", "report.html", "angles.csv"
+VIDEO, IMAGE, PLOTS = "annotated.mp4", "annotated.jpg", "plots"
+
+
+def _time_span(analysis: Any) -> tuple[float, float]:
+    samples = analysis.samples
+    if not samples:
+        return 0.0, max(float(analysis.info.duration_s or 0.0), 0.0)
+    t0, t1 = float(samples[0].t_s), float(samples[-1].t_s)
+    step = (t1 - t0) / (len(samples) - 1) if len(samples) > 1 else 0.0
+    return t0, max(t1 + step, t0 + 1e-3)
+
+
+def _write_media(analysis: Any, folder: Path, progress: Progress | None) -> dict[str, str] | None:
+    from posecoach.render import render_image, render_video
+
+    info = analysis.info
+    if info.kind == "image":
+        sample = analysis.samples[0] if analysis.samples else None
+        fb = analysis.feedback[0] if analysis.feedback else None
+        render_image(info.path, folder / IMAGE, sample, fb, analysis.exercise)
+        return {"kind": "image", "src": IMAGE}
+    render_video(info.path, folder / VIDEO, analysis.samples, analysis.feedback, analysis.exercise,
+                 info.fps, progress=progress)
+    return {"kind": "video", "src": VIDEO}
+
+
+def write_outputs(analysis: Any, out_dir: Path | str, video: bool = True,
+                  progress: Progress | None = None) -> dict[str, Any]:
+    """Write every output of `analysis` (a ClipAnalysis) into `out_dir`, replacing what
+    was there, atomically. Returns the report.json content."""
+    out_dir = Path(out_dir)
+    with atomic_output_dir(out_dir) as tmp:
+        media = _write_media(analysis, tmp, progress) if video else None
+        write_angles_csv(tmp / ANGLES_CSV, analysis.samples, analysis.feedback)
+        charts = make_charts(analysis)
+        (tmp / PLOTS).mkdir()
+        for chart in charts:
+            (tmp / PLOTS / chart.name).write_bytes(chart.png)
+        files = {"report_html": REPORT_HTML, "angles_csv": ANGLES_CSV,
+                 "annotated": media["src"] if media else None,
+                 "plots": [f"{PLOTS}/{c.name}" for c in charts]}
+        report = build_report(analysis, files=files)
+        text = dumps(report)
+        (tmp / REPORT_HTML).write_text(render_html(report, charts, media, _time_span(analysis)),
+                                       encoding="utf-8")
+        (tmp / REPORT_JSON).write_text(text, encoding="utf-8")
+    return report

@@ -1,0 +1,245 @@
+"""`report.json`: the versioned, machine-readable result of one analysis.
+
+Built from a ClipAnalysis alone (no files read). Everything is plain JSON: NaN and
+infinity become null (`json_safe`), and `dumps` refuses any that slip through. The
+schema is `report.schema.json` beside this module; docs/report-schema.md explains
+every field.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import math
+import platform
+from collections.abc import Mapping, Sequence
+from functools import cache
+from importlib import metadata, resources
+from typing import Any
+
+import numpy as np
+
+from posecoach.exercises.base import ExerciseResult, Fault, json_safe
+
+SCHEMA_VERSION = "1.0"
+GOOD, NEEDS_WORK, NOT_ASSESSABLE = "good", "needs_work", "not_assessable"
+
+# Below this share of frames with a person, nothing is judged.
+MIN_DETECTION_RATE = 0.5
+# Recording conditions covering this share of the detected time block a verdict.
+BLOCKING_CONDITION_SHARE = 0.5
+
+# What `files` says when the caller does not (build_report without writing anything).
+DEFAULT_FILES = {"report_html": "report.html", "angles_csv": "angles.csv", "annotated": None, "plots": []}
+
+EVENT_NOUN = {"origin-stretch": ("hold", "holds"), "leg-swing": ("swing", "swings"),
+              "curl-hip-lift": ("rep", "reps")}
+EXERCISE_TITLE = {"origin-stretch": "Hamstring origin stretch", "leg-swing": "Leg swings",
+                  "curl-hip-lift": "Prone curl + hip lift"}
+
+
+def exercise_title(exercise: str) -> str:
+    return EXERCISE_TITLE.get(exercise, exercise.replace("-", " ").capitalize())
+
+
+def load_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of report.json."""
+    return json.loads(_schema_text())
+
+
+@cache
+def _schema_text() -> str:
+    return resources.files("posecoach.report").joinpath("report.schema.json").read_text("utf-8")
+
+
+def dumps(report: Mapping[str, Any]) -> str:
+    """Strict JSON text (raises ValueError on NaN/inf rather than writing invalid JSON)."""
+    return json.dumps(report, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+# ---------------------------------------------------------------- verdict
+def _cue_text(code: str) -> str:
+    from posecoach.exercises.cues import CUE_SPECS
+
+    spec = CUE_SPECS.get(code)
+    return spec.text if spec is not None else code.replace("_", " ").capitalize()
+
+
+def _label(code: str) -> str:
+    return code.replace("_", " ")
+
+
+def _durations(items: Sequence[Fault]) -> dict[str, tuple[int, float, str]]:
+    """code -> (count, total seconds, message), longest total first."""
+    out: dict[str, tuple[int, float, str]] = {}
+    for f in items:
+        n, total, _ = out.get(f.code, (0, 0.0, f.message))
+        dur = f.duration_s if math.isfinite(f.duration_s) else 0.0
+        out[f.code] = (n + 1, total + dur, f.message)
+    return dict(sorted(out.items(), key=lambda kv: -kv[1][1]))
+
+
+def _count_phrase(n: int, exercise: str) -> str:
+    one, many = EVENT_NOUN.get(exercise, ("event", "events"))
+    return f"{n} {one if n == 1 else many}"
+
+
+def _events(result: ExerciseResult) -> int:
+    return len(result.holds) + len(result.swings) + len(result.reps)
+
+
+def _good_headline(result: ExerciseResult) -> str:
+    s, ex = result.summary, result.exercise
+    n = _events(result)
+    if ex == "origin-stretch":
+        total, good = s.get("total_hold_s"), s.get("total_good_form_s")
+        extra = f", {total:.0f} s in total" if isinstance(total, (int, float)) else ""
+        extra += f" ({good:.0f} s in good form)" if isinstance(good, (int, float)) else ""
+        return f"Good form: {_count_phrase(n, ex)}{extra}, no faults found."
+    if ex == "curl-hip-lift":
+        peak = _first_number(s, "max_knee_flexion_deg", "peak_knee_flexion_deg", "best_peak_knee_deg")
+        extra = f", knee curled to {peak:.0f} degrees" if peak is not None else ""
+        return f"Good form: {_count_phrase(n, ex)}{extra}, no faults found."
+    return f"Good form: {_count_phrase(n, ex)}, no faults found."
+
+
+def _first_number(summary: Mapping[str, Any], *keys: str) -> float | None:
+    for key in keys:
+        v = summary.get(key)
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v):
+            return float(v)
+    return None
+
+
+def judged_share(analysis: Any) -> float:
+    """Share of frames on which form was judged (good_form not None)."""
+    fb = analysis.feedback
+    if not fb:
+        return 0.0
+    return float(np.mean([f.good_form is not None for f in fb]))
+
+
+def verdict(analysis: Any) -> dict[str, Any]:
+    """{status, headline (one sentence), details [...]} from the analysis."""
+    result: ExerciseResult = analysis.result
+    ex = result.exercise
+    faults, conditions = _durations(result.faults), _durations(result.conditions)
+    details = [f"{_label(c)}: {n}x, {t:.1f} s in total. {msg}".strip()
+               for c, (n, t, msg) in faults.items()]
+    details += [f"Recording: {msg or _label(c)} ({t:.1f} s)" for c, (n, t, msg) in conditions.items()]
+    rate = analysis.detection_rate
+    if rate < 0.95:
+        details.append(f"A person was found in {rate:.0%} of the frames.")
+    detected_s = _detected_seconds(analysis)
+    blocking = [c for c, (_, t, _) in conditions.items()
+                if detected_s <= 0 or t >= BLOCKING_CONDITION_SHARE * detected_s]
+    title = exercise_title(ex).lower()
+    if rate < MIN_DETECTION_RATE or (blocking and not faults) or judged_share(analysis) == 0.0:
+        if blocking:
+            reason = _cue_text(blocking[0]).rstrip(".")
+            headline = f"Could not assess the {title}: {reason.lower()} and record again."
+        elif rate < MIN_DETECTION_RATE:
+            headline = (f"Could not assess the {title}: a person was visible in only "
+                        f"{rate:.0%} of the frames.")
+        else:
+            noun = EVENT_NOUN.get(ex, ("", "movements"))[1]
+            headline = f"Could not assess the {title}: no {noun} were found to judge."
+        return {"status": NOT_ASSESSABLE, "headline": headline, "details": details}
+    if faults:
+        code, (n, total, _) = next(iter(faults.items()))
+        more = len(faults) - 1
+        tail = f" and {more} more fault{'s' if more > 1 else ''}" if more else ""
+        headline = (f"Needs work: {_cue_text(code).rstrip('.')} "
+                    f"({_label(code)} for {total:.1f} s{tail}).")
+        return {"status": NEEDS_WORK, "headline": headline, "details": details}
+    if _events(result) == 0:
+        one, many = EVENT_NOUN.get(ex, ("event", "events"))
+        return {"status": NEEDS_WORK,
+                "headline": f"Needs work: no complete {one} was found in this clip.",
+                "details": details}
+    return {"status": GOOD, "headline": _good_headline(result), "details": details}
+
+
+def _detected_seconds(analysis: Any) -> float:
+    t = np.array([m.t_s for m in analysis.measurements if m.detected])
+    if t.size < 2:
+        return 0.0
+    return float(t[-1] - t[0])
+
+
+# ---------------------------------------------------------------- report
+def _versions() -> dict[str, str | None]:
+    def dist(name: str) -> str | None:
+        try:
+            return metadata.version(name)
+        except metadata.PackageNotFoundError:
+            return None
+
+    import cv2
+
+    return {"posecoach": dist("posecoach"), "mediapipe": dist("mediapipe"),
+            "numpy": np.__version__, "opencv": cv2.__version__, "av": dist("av"),
+            "python": platform.python_version()}
+
+
+def effective_settings(analysis: Any) -> dict[str, Any]:
+    """The configuration that produced this analysis (defaults where the analysis does
+    not carry its own options/config)."""
+    from posecoach.analysis import AnalysisOptions
+    from posecoach.exercises.thresholds import ExerciseConfig
+
+    options = getattr(analysis, "options", None)
+    if options is None:
+        options = AnalysisOptions(exercise=analysis.exercise, model=analysis.model)
+    config = getattr(analysis, "config", None) or getattr(options, "config", None) or ExerciseConfig()
+    settings = {f.name: getattr(options, f.name) for f in dataclasses.fields(options)}
+    settings["exercise"] = analysis.exercise
+    settings["model"] = analysis.model
+    settings["segmentation"] = options.wants_mask() if hasattr(options, "wants_mask") else None
+    settings = {k: (dataclasses.asdict(v) if dataclasses.is_dataclass(v) else v)
+                for k, v in settings.items()}
+    settings["exercises"] = config.to_dict() if hasattr(config, "to_dict") else json_safe(config)
+    return json_safe(settings)
+
+
+def build_report(analysis: Any, files: Mapping[str, Any] | None = None,
+                 generated_at: dt.datetime | None = None) -> dict[str, Any]:
+    """report.json as a dict (see report.schema.json)."""
+    info, result = analysis.info, analysis.result
+    when = generated_at or dt.datetime.now(dt.timezone.utc)
+    rest = result.to_dict()
+    measured = len(analysis.measurements)
+    people = [m.num_people for m in analysis.measurements if m.detected]
+    report: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "generated_at": when.isoformat(timespec="seconds"),
+        "exercise": analysis.exercise,
+        "verdict": verdict(analysis),
+        "input": {"path": info.path, "kind": info.kind, "fps": info.fps,
+                  "frames": measured if measured else info.frames,
+                  "duration_s": info.duration_s, "width": info.width, "height": info.height,
+                  "rotation": info.rotation},
+        "pose": {"model": analysis.model, "detection_rate": round(analysis.detection_rate, 4),
+                 "frames_analysed": measured,
+                 "multiple_people_rate": round(float(np.mean([p > 1 for p in people])), 4)
+                 if people else 0.0},
+        "view": analysis.view,
+        "facing": analysis.facing,
+        "near_side": analysis.near_side,
+        "working_side": result.working_side,
+        "summary": rest["summary"],
+        "holds": rest["holds"], "swings": rest["swings"], "reps": rest["reps"],
+        "faults": rest["faults"], "cues": rest["cues"], "conditions": rest["conditions"],
+        "form": {"judged_share": round(judged_share(analysis), 4),
+                 "good_share": _good_share(analysis)},
+        "settings": effective_settings(analysis),
+        "versions": _versions(),
+        "files": {**DEFAULT_FILES, **(files or {})},
+    }
+    return json_safe(report)
+
+
+def _good_share(analysis: Any) -> float | None:
+    judged = [f.good_form for f in analysis.feedback if f.good_form is not None]
+    return round(float(np.mean(judged)), 4) if judged else None
