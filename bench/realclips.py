@@ -41,7 +41,10 @@ def _swing_amplitudes(a: ClipAnalysis) -> list[float]:
 
 
 def _rising(values: list[float]) -> bool:
-    return len(values) >= 2 and values[-1] > values[0]
+    """Amplitude trend over the set (least-squares slope per swing) is positive."""
+    import numpy as np
+
+    return len(values) >= 2 and float(np.polyfit(np.arange(len(values)), values, 1)[0]) > 0
 
 
 @dataclass(frozen=True)

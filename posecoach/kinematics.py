@@ -179,6 +179,30 @@ def angles_from_points(xy: np.ndarray, facing: int) -> np.ndarray:
     return out
 
 
+def sagittal_world_xy(world: np.ndarray, facing: int) -> np.ndarray:
+    """(33, 2) world points seen exactly side-on, whatever the camera's yaw.
+
+    MediaPipe's world landmarks are metric, hip-centred and camera-aligned (y down). We
+    rotate them about the vertical so the hip line (left -> right) points along the
+    camera axis and the body's forward direction (world-up x hip line) points toward
+    `facing`, then drop depth. In a true side view this is (almost) the identity; in an
+    oblique view it undoes the foreshortening that distorts 2D image angles.
+    """
+    hips = world[L.RIGHT_HIP] - world[L.LEFT_HIP]
+    if facing not in (1, -1) or not np.isfinite(hips).all():
+        return np.full((world.shape[0], 2), np.nan)
+    forward = np.cross(np.array([0.0, -1.0, 0.0]), hips)
+    if not np.hypot(forward[0], forward[2]) > 1e-9:
+        return np.full((world.shape[0], 2), np.nan)
+    yaw = np.arctan2(forward[2], forward[0])
+    target = 0.0 if facing == 1 else np.pi
+    angle = target - yaw  # rotate about y by this so `forward` lands on +/- x
+    c, s = np.cos(angle), np.sin(angle)
+    # Rotation about the y axis in (x, z): x' = c*x - s*z.
+    x = c * world[:, 0] - s * world[:, 2]
+    return np.stack([x, world[:, 1]], axis=1)
+
+
 @dataclass(frozen=True)
 class FrameKinematics:
     """Everything measured from one frame. `angles` follows ANGLE_NAMES (2D, degrees)."""
@@ -206,7 +230,7 @@ def measure(frame: PoseFrame, facing: int | None = None,
     own_facing = facing_sign(xy)
     use_facing = facing if facing in (1, -1) else own_facing
     ratio = body_width_ratio(frame.xy(0.0))
-    world = frame.world[:, :2].copy()
+    world = sagittal_world_xy(frame.world, use_facing)
     world[~(frame.image[:, VISIBILITY] >= min_visibility)] = np.nan
     return FrameKinematics(
         t_s=frame.t_s,

@@ -114,11 +114,25 @@ def test_view_classification_side_oblique_front():
         assert k.classify_view(k.body_width_ratio(turned)) == view
 
 
-def test_world_angles_use_the_same_definitions():
-    xy = side_pose(40, 10, 0)
-    frame = frame_from_xy(xy)
+def _world_from_xy(xy: np.ndarray, facing: int, yaw_deg: float = 0.0) -> np.ndarray:
+    """Metric, hip-centred 3D points of the side_pose, hips 20 cm apart in depth (the near
+    hip closer to the camera), then turned by `yaw_deg` about the vertical."""
     world = np.zeros((33, 3))
-    world[:, :2] = (xy - xy[23]) / 100.0  # metres, hip-centred
+    world[:, :2] = (xy - xy[L.LEFT_HIP]) / 100.0
+    near, far = (L.RIGHT_HIP, L.LEFT_HIP) if facing == 1 else (L.LEFT_HIP, L.RIGHT_HIP)
+    world[near, 2], world[far, 2] = -0.1, 0.1
+    r = np.radians(yaw_deg)
+    x, z = world[:, 0].copy(), world[:, 2].copy()
+    world[:, 0], world[:, 2] = np.cos(r) * x - np.sin(r) * z, np.sin(r) * x + np.cos(r) * z
+    return world
+
+
+@pytest.mark.parametrize("facing", [1, -1])
+@pytest.mark.parametrize("yaw", [0.0, 30.0, -30.0, 60.0])
+def test_world_angles_are_sagittal_whatever_the_camera_yaw(facing, yaw):
+    xy = side_pose(40, 10, 0, facing=facing)
+    frame = frame_from_xy(xy)
+    world = _world_from_xy(xy, facing, yaw)
     frame = type(frame)(frame.t_s, frame.width, frame.height, frame.image, world, None, 1)
-    kin = k.measure(frame)
+    kin = k.measure(frame, facing=facing)
     np.testing.assert_allclose(kin.angles_3d, kin.angles, atol=1e-6)
