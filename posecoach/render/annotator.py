@@ -116,6 +116,11 @@ class Annotator:
     def style(self) -> AnnotatorStyle:
         return self._style
 
+    @property
+    def swing_amplitudes(self) -> tuple[float, ...]:
+        """Amplitudes (degrees) of the last swings shown as bars, oldest first."""
+        return tuple(self._amplitudes)
+
     def reset(self) -> None:
         """Forget the swing history (a new clip or a new live set)."""
         self._amplitudes.clear()

@@ -1,0 +1,75 @@
+"""report.html in a real browser: Debian's chromium driven by Playwright, from disk,
+with the network unreachable. Skips (with the reason) when either is missing."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from posecoach.exercises.base import Cue, Fault
+from posecoach.report import write_outputs
+from tests.test_report_builders import make_analysis, write_input_video
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+               "--disable-component-update", "--no-first-run"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api",
+                                   reason="Playwright for Python is not installed (pip install playwright)")
+    if not CHROMIUM.exists() and shutil.which("chromium") is None:
+        pytest.skip("Debian chromium is not installed (apt-get install -y chromium)")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture(scope="module")
+def report_dir(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    root = tmp_path_factory.mktemp("browser")
+    clip = write_input_video(root / "in.mp4")
+    analysis = make_analysis(path=str(clip), faults=[Fault("rounded_back", 0.5, 1.5, "Keep it flat.")],
+                             cues=[Cue(0.6, "Keep your back flat", "rounded_back")])
+    out = root / "report"
+    return out, write_outputs(analysis, out, video=True)
+
+
+def test_report_opens_from_disk(browser, report_dir: tuple[Path, dict]) -> None:
+    out, report = report_dir
+    context = browser.new_context()
+    requests: list[str] = []
+    page = context.new_page()
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto((out / "report.html").as_uri())
+    page.wait_for_load_state("load")
+
+    verdict = page.locator("#verdict")
+    assert verdict.get_attribute("data-status") == "needs_work"
+    assert report["verdict"]["headline"] in verdict.inner_text()
+
+    # Charts are embedded images that decoded.
+    widths = page.eval_on_selector_all("figure.chart img", "imgs => imgs.map(i => i.complete ? i.naturalWidth : 0)")
+    assert len(widths) == len(report["files"]["plots"]) >= 2
+    assert all(w > 0 for w in widths)
+
+    # The annotated video element points at the file beside the page and can load it.
+    video = page.locator("video#annotated")
+    assert video.get_attribute("src") == "annotated.mp4"
+    page.wait_for_function("document.querySelector('video#annotated').readyState >= 1", timeout=10_000)
+    duration = page.evaluate("document.querySelector('video#annotated').duration")
+    assert duration == pytest.approx(2.0, abs=0.2)
+
+    assert page.locator("#fault-timeline .track span").count() == 1
+    assert "Keep your back flat" in page.locator("#cues").inner_text()
+    # Only local files were requested.
+    assert requests and all(u.startswith(("file://", "data:")) for u in requests)
+    context.close()
