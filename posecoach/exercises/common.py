@@ -265,6 +265,10 @@ class SideVote:
         if label:
             self._votes[label] += weight
 
+    @property
+    def votes(self) -> dict[str, float]:
+        return dict(self._votes)
+
     def winner(self, min_share: float = 0.6) -> str | None:
         total = sum(self._votes.values())
         if not total:

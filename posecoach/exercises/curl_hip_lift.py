@@ -7,9 +7,11 @@ elevation is measured against the person's own resting thigh line; the pelvis is
 watched through the trunk line (hips rising relative to the shoulders).
 Faults (one event per rep): partial_range, no_hip_lift, pelvis_lift.
 
-Rep dicts: rep (1-based), start_s, end_s, duration_s, peak_t_s, peak_knee_flexion_deg,
-peak_hip_extension_deg (thigh elevation above the resting line), peak_pelvis_rise_deg,
-hip_extension_from_hip_deg (the part the hip joint itself made).
+Rep dicts: rep (1-based), start_s, end_s, duration_s (tempo), peak_t_s,
+peak_knee_flexion_deg, peak_hip_extension_deg (hip extension behind the trunk line, i.e.
+-min hip_flexion, >= 0), peak_thigh_lift_deg (thigh elevation above the person's own
+resting thigh line: what the faults use), peak_pelvis_rise_deg and
+pelvis_rise_at_lift_deg (trunk-line tilt, hips up, relative to rest).
 """
 
 from __future__ import annotations
@@ -22,13 +24,14 @@ from posecoach.exercises.common import (
     NAN, SIDES, Coach, SideVote, Window, angle, finite,
 )
 from posecoach.exercises.cues import message_for
+from posecoach.exercises.holds import excursion_bounds
 from posecoach.exercises.thresholds import CurlHipLiftThresholds, ExerciseConfig
 from posecoach.kinematics import View
 from posecoach.sample import PoseSample
 
 EXERCISE_ID = "curl-hip-lift"
 FORM_FAULTS = ("partial_range", "no_hip_lift", "pelvis_lift")
-_DEFAULT_REST = {"thigh": -90.0, "trunk": 90.0, "hip": 0.0}
+_DEFAULT_REST = {"thigh": -90.0, "trunk": 90.0}
 
 
 @dataclass(frozen=True)
@@ -66,11 +69,12 @@ def measure(sample: PoseSample, th: CurlHipLiftThresholds) -> ProneFrame:
 @dataclass
 class _Rep:
     start_s: float
+    end_s: float = NAN
     peak_knee: float = NAN
     peak_t: float = NAN
     peak_lift: float = NAN
     peak_pelvis: float = NAN
-    peak_hip_ext: float = NAN
+    min_hip_flexion: float = NAN
     pelvis_at_lift: float = NAN
     sides: SideVote = field(default_factory=SideVote)
 
@@ -92,7 +96,10 @@ class CurlHipLiftAnalyser:
         self._coach = Coach(cfg.common, cfg.cues)
         self._rest = {k: Window(self._th.rest_window_s) for k in _DEFAULT_REST}
         self._rep: _Rep | None = None
-        self._reps: list[dict[str, Any]] = []
+        self._done: list[_Rep] = []
+        self._reps: list[dict[str, Any]] = []      # live records (threshold-crossing bounds)
+        self._knee_t: list[float] = []
+        self._knee: list[float] = []
         self._below_end_t = NAN           # last time the knee was under rep_end
         self._side = SideVote()
         self._phase = "setup"
@@ -123,31 +130,32 @@ class CurlHipLiftAnalyser:
             self._prone_frames += int(f.prone)
         self._coach.conditions.flag("not_prone", t, f.prone is False if f is not None else None,
                                     on_s=th.not_prone_s)
-        lift = pelvis = hip_ext = NAN
+        lift = pelvis = NAN
         if f is not None and finite(f.knee):
+            self._knee_t.append(t)
+            self._knee.append(f.knee)
             self._max_knee = _fmax(self._max_knee, f.knee)
             lift = self._rest_value("thigh") - f.thigh
             pelvis = f.trunk - self._rest_value("trunk")
-            hip_ext = -(f.hip - self._rest_value("hip"))
-            self._step(t, f, lift, pelvis, hip_ext)
+            self._step(t, f, lift, pelvis)
         faults = self._coach.faults.active(t)
         form = [c for c in faults if c in FORM_FAULTS]
         good_form = (not form) if judge and self._rep is not None else (False if form else None)
         last = self._reps[-1] if self._reps else {}
         counters = {"reps": float(len(self._reps)),
                     "knee_flexion_deg": f.knee if f is not None else 0.0,
-                    "hip_extension_deg": lift,
+                    "thigh_lift_deg": lift,
                     "last_peak_knee_flexion_deg": last.get("peak_knee_flexion_deg") or 0.0,
-                    "last_peak_hip_extension_deg": last.get("peak_hip_extension_deg") or 0.0}
+                    "last_peak_thigh_lift_deg": last.get("peak_thigh_lift_deg") or 0.0}
         return self._coach.finish(self._phase, good_form, counters)
 
-    def _step(self, t: float, f: ProneFrame, lift: float, pelvis: float, hip_ext: float) -> None:
+    def _step(self, t: float, f: ProneFrame, lift: float, pelvis: float) -> None:
         th = self._th
         if self._rep is None:
             if f.knee <= th.rep_end_knee_deg:
                 self._below_end_t = t
                 if f.prone is not False:
-                    for key, value in (("thigh", f.thigh), ("trunk", f.trunk), ("hip", f.hip)):
+                    for key, value in (("thigh", f.thigh), ("trunk", f.trunk)):
                         self._rest[key].add(t, value)
                 self._phase = "rest" if f.prone is not False else "setup"
             if f.knee >= th.rep_start_knee_deg and f.prone is not False:
@@ -162,7 +170,8 @@ class CurlHipLiftAnalyser:
         if finite(lift) and (not finite(rep.peak_lift) or lift > rep.peak_lift):
             rep.peak_lift, rep.pelvis_at_lift = lift, pelvis
         rep.peak_pelvis = _fmax(rep.peak_pelvis, pelvis)
-        rep.peak_hip_ext = _fmax(rep.peak_hip_ext, hip_ext)
+        if finite(f.hip) and not (f.hip >= rep.min_hip_flexion):
+            rep.min_hip_flexion = f.hip
         if finite(lift) and lift >= th.lift_min_deg:
             self._phase = "lifting"
         elif f.knee < rep.peak_knee - 10.0:
@@ -178,21 +187,27 @@ class CurlHipLiftAnalyser:
         rep, self._rep = self._rep, None
         if rep is None or not finite(rep.peak_knee) or rep.peak_knee < self._th.rep_min_peak_knee_deg:
             return
-        record = self._rep_record(rep, t)
+        rep.end_s = t
+        record = self._rep_record(rep, len(self._reps) + 1)
+        self._done.append(rep)
         self._reps.append(record)
         self._side.add(rep.sides.winner(0.5))
         for code in self._rep_faults(record):
             self._coach.faults.add_event(code, record["start_s"], record["end_s"], t + 3.0)
 
-    def _rep_record(self, rep: _Rep, end_s: float) -> dict[str, Any]:
+    def _rep_record(self, rep: _Rep, number: int, refine: bool = False) -> dict[str, Any]:
+        start_s, end_s = rep.start_s, rep.end_s
+        if refine:
+            start_s, end_s = excursion_bounds(self._knee_t, self._knee, start_s, rep.peak_t, end_s)
         return {
-            "rep": len(self._reps) + 1, "start_s": opt(rep.start_s, 3), "end_s": opt(end_s, 3),
-            "duration_s": opt(end_s - rep.start_s, 3), "peak_t_s": opt(rep.peak_t, 3),
+            "rep": number, "start_s": opt(start_s, 3), "end_s": opt(end_s, 3),
+            "duration_s": opt(end_s - start_s, 3), "peak_t_s": opt(rep.peak_t, 3),
             "peak_knee_flexion_deg": opt(rep.peak_knee, 1),
-            "peak_hip_extension_deg": opt(rep.peak_lift, 1),
+            "peak_hip_extension_deg": opt(max(0.0, -rep.min_hip_flexion), 1)
+            if finite(rep.min_hip_flexion) else None,
+            "peak_thigh_lift_deg": opt(rep.peak_lift, 1),
             "peak_pelvis_rise_deg": opt(rep.peak_pelvis, 1),
             "pelvis_rise_at_lift_deg": opt(rep.pelvis_at_lift, 1),
-            "hip_extension_from_hip_deg": opt(rep.peak_hip_ext, 1),
         }
 
     def _rep_faults(self, r: dict[str, Any], best_knee: float | None = None) -> list[str]:
@@ -203,7 +218,7 @@ class CurlHipLiftAnalyser:
         knee = r["peak_knee_flexion_deg"]
         if knee < th.partial_min_deg or knee < th.partial_rel * best:
             codes.append("partial_range")
-        lift = r["peak_hip_extension_deg"]
+        lift = r["peak_thigh_lift_deg"]
         if lift is not None and lift < th.lift_min_deg:
             codes.append("no_hip_lift")
         pelvis = r["pelvis_rise_at_lift_deg"]
@@ -213,8 +228,9 @@ class CurlHipLiftAnalyser:
         return codes
 
     def result(self) -> ExerciseResult:
-        """The set so far. Range is re-judged against the best rep of the whole set."""
-        reps = list(self._reps)
+        """The set so far: rep bounds refined to when each curl began and ended, and range
+        re-judged against the best rep of the whole set."""
+        reps = [self._rep_record(rep, i + 1, refine=True) for i, rep in enumerate(self._done)]
         best = max((r["peak_knee_flexion_deg"] for r in reps), default=None)
         faults = [f for f in self._coach.faults.faults() if f.code != "partial_range"]
         for r in reps:
@@ -228,8 +244,9 @@ class CurlHipLiftAnalyser:
             "max_knee_flexion_deg": opt(self._max_knee, 1),
             "best_peak_knee_flexion_deg": best,
             "mean_peak_hip_extension_deg": _mean(r["peak_hip_extension_deg"] for r in reps),
+            "mean_peak_thigh_lift_deg": _mean(r["peak_thigh_lift_deg"] for r in reps),
             "mean_duration_s": _mean(r["duration_s"] for r in reps),
-            "reps_with_hip_lift": sum(1 for r in reps if (r["peak_hip_extension_deg"] or 0.0)
+            "reps_with_hip_lift": sum(1 for r in reps if (r["peak_thigh_lift_deg"] or 0.0)
                                       >= self._th.lift_min_deg),
         }
         return ExerciseResult(

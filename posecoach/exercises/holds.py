@@ -85,3 +85,34 @@ def refine_hold(ts: Sequence[float], vs: Sequence[float], start_s: float, end_s:
     if new_end - new_start <= 0:
         return start_s, end_s
     return new_start, new_end
+
+
+def excursion_bounds(ts: Sequence[float], vs: Sequence[float], start_s: float, peak_s: float,
+                     end_s: float, search_s: float = 3.0,
+                     max_shift_s: float = 0.8) -> tuple[float, float]:
+    """Better (start, end) of an excursion (e.g. a curl: rest -> peak -> rest) found by
+    threshold crossings at [start_s, end_s]: when the rise toward the peak began and the
+    fall from it ended, timed as minimum-jerk movements. A bound only moves outward
+    (threshold crossings err inward), by at most `max_shift_s`."""
+    t = np.asarray(ts, dtype=float)
+    v = np.asarray(vs, dtype=float)
+    if not len(t):
+        return start_s, end_s
+    i_p = min(bisect.bisect_left(t, peak_s), len(t) - 1)
+    if not np.isfinite(v[i_p]):
+        return start_s, end_s
+    new_start, new_end = start_s, end_s
+    i0 = bisect.bisect_left(t, start_s - search_s)
+    if i_p > i0:
+        far = i0 + int(np.nanargmax(np.abs(v[i0:i_p + 1] - v[i_p])))
+        timing = movement_timing(t[far:i_p + 1], v[far:i_p + 1], float(v[i_p]))
+        if timing is not None and start_s - max_shift_s <= timing[0] - timing[1] / 2 <= start_s:
+            new_start = timing[0] - timing[1] / 2
+    i1 = bisect.bisect_right(t, end_s + search_s)
+    if i1 - 1 > i_p:
+        far = i_p + int(np.nanargmax(np.abs(v[i_p:i1] - v[i_p])))
+        if far > i_p:
+            timing = movement_timing(t[i_p:far + 1], v[i_p:far + 1], float(v[far]))
+            if timing is not None and end_s <= timing[0] + timing[1] / 2 <= end_s + max_shift_s:
+                new_end = timing[0] + timing[1] / 2
+    return new_start, new_end

@@ -183,7 +183,7 @@ class OriginStretchAnalyser:
         extra: list[str] = []
         hold_s = good_s = 0.0
         if self._hold is not None:
-            hold_s = t - self._hold.start_s
+            hold_s = self._hold.last_in_band_s - self._hold.start_s
             good_s = min(self._hold.good_s, hold_s)
             if good and hold_s >= 2.0 and not self._hold.praised:
                 self._hold.praised = True
@@ -333,6 +333,19 @@ class OriginStretchAnalyser:
             "bounced": bounced,
         }
 
+    def _forward_leg(self) -> str | None:
+        """The leg ahead when the stance is staggered in at least 30 % of the frames
+        (left/right by majority, so a few label swaps do not matter), else "none"."""
+        votes = self._forward.votes
+        staggered = votes.get("left", 0.0) + votes.get("right", 0.0)
+        total = staggered + votes.get("none", 0.0)
+        if not total:
+            return None
+        if staggered < 0.3 * total:
+            return "none"
+        side = max(SIDES, key=lambda k: votes.get(k, 0.0))
+        return side if votes.get(side, 0.0) >= 0.6 * staggered else None
+
     # -- result -----------------------------------------------------------------------
 
     def result(self) -> ExerciseResult:
@@ -342,7 +355,7 @@ class OriginStretchAnalyser:
                 self._hold.last_in_band_s - self._hold.start_s >= self._th.hold_min_s:
             spans.append((self._hold.start_s, self._hold.last_in_band_s, self._hold.bounced))
         holds = [r for r in (self._hold_record(*span) for span in spans) if r is not None]
-        forward = self._forward.winner()
+        forward = self._forward_leg()
         durations = [h["duration_s"] for h in holds]
         summary = {
             "holds": len(holds),

@@ -69,7 +69,7 @@ class OriginStretchThresholds:
     rounded_score_on: float = 0.5       # [rounded] weighted evidence in [0, 1]
     rounded_score_off: float = 0.35     # [rounded]
     hips_back_min_trunk_deg: float = 40.0  # [hips-back] judged once the lean is this far
-    hips_back_min_frac: float = 0.10    # [hips-back] leg lengths of pelvis travel x sin(lean)
+    hips_back_min_frac: float = 0.06    # [hips-back] leg lengths of pelvis travel x sin(lean)
     hips_back_margin_frac: float = 0.03  # [hips-back] hysteresis margin
     knee_bent_on_deg: float = 35.0      # [knees] stretched-leg knee flexion: a squat beyond
     knee_bent_off_deg: float = 28.0     # [knees]
@@ -78,7 +78,7 @@ class OriginStretchThresholds:
     bounce_window_s: float = 2.5        # [bounce] window for counting reversals
     bounce_min_deg: float = 4.0         # [bounce] a reversal bigger than jitter ...
     bounce_max_deg: float = 25.0        # [bounce] ... but smaller than a full rep
-    bounce_min_reversals: int = 3       # [bounce] reversals in the window
+    bounce_min_reversals: int = 3       # [bounce] turning points, linked by small swings
 
 
 @dataclass(frozen=True)
