@@ -1,0 +1,32 @@
+"""`posecoach serve`: the web app for uploading clips, reading results and tracking progress.
+
+    from posecoach.web import ServeSettings, create_app
+    app = create_app(ServeSettings(data_dir=Path("~/.local/share/posecoach")))
+
+Modules: settings (ServeSettings), app (FastAPI wiring, access guard, errors), api (JSON
+API), pages (HTML, output files, charts), jobs (the SQLite queue), worker (the worker
+processes), runner (the default analysis job), uploads (streaming, size-limited,
+decoded-to-check uploads), cli (the `serve` and `history` commands). The session
+history itself is posecoach.history, shared with live coaching.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from posecoach.web.app import create_app
+    from posecoach.web.settings import ServeSettings
+
+__all__ = ["ServeSettings", "create_app"]
+
+
+def __getattr__(name: str) -> Any:
+    # Lazy: `posecoach history` and the worker processes need no FastAPI import.
+    if name == "create_app":
+        from posecoach.web.app import create_app
+        return create_app
+    if name == "ServeSettings":
+        from posecoach.web.settings import ServeSettings
+        return ServeSettings
+    raise AttributeError(name)

@@ -1,0 +1,221 @@
+"""The JSON API (documented at /openapi.json): analyses (uploads and their jobs), sessions
+(the history, uploads and live sets alike) and progression."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import uuid
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
+
+from posecoach.history import PROGRESSION
+from posecoach.web.app import WebContext, error_response, get_ctx
+from posecoach.web.jobs import Job
+from posecoach.web.settings import exercise_ids
+from posecoach.web.uploads import UploadError, check_media, receive_multipart
+
+router = APIRouter(prefix="/api")
+_ID = re.compile(r"^[0-9a-f]{32}$")
+AUTO = "auto"
+OUTPUT_FILES = {"report_json": "report.json", "angles_csv": "angles.csv", "video": "annotated.mp4",
+                "report_html": "report.html"}
+
+
+class ErrorBody(BaseModel):
+    error: str
+    hint: str | None = None
+
+
+class Created(BaseModel):
+    id: str
+    status: str
+    url: str
+    result_url: str
+
+
+class Analysis(BaseModel):
+    id: str
+    status: str          # queued | running | done | failed
+    progress: float      # 0..1
+    stage: str
+    exercise: str        # as requested ("auto" or an exercise id)
+    filename: str
+    created_at: float
+    updated_at: float
+    attempts: int
+    error: str | None = None
+    url: str
+    result_url: str
+    report: dict[str, Any] | None = None        # once done
+    files: dict[str, Any] | None = None         # once done: links to the outputs
+
+
+class AnalysisList(BaseModel):
+    analyses: list[Analysis]
+
+
+_ERRORS: dict[int | str, dict[str, Any]] = {404: {"model": ErrorBody}}
+
+
+def check_id(value: str) -> str:
+    if not _ID.match(value):
+        raise HTTPException(404, f"no analysis or session '{value[:40]}'")
+    return value
+
+
+def file_links(session_id: str, out_dir: Path | None) -> dict[str, Any]:
+    links: dict[str, Any] = {key: None for key in OUTPUT_FILES}
+    links["plots"] = []
+    if out_dir is None:
+        return links
+    for key, name in OUTPUT_FILES.items():
+        if (out_dir / name).is_file():
+            links[key] = f"/files/{session_id}/{name}"
+    plots = out_dir / "plots"
+    if plots.is_dir():
+        links["plots"] = [f"/files/{session_id}/plots/{p.name}" for p in sorted(plots.iterdir())
+                          if p.suffix.lower() in (".png", ".svg") and p.is_file()]
+    return links
+
+
+def analysis_body(ctx: WebContext, job: Job, full: bool = True) -> dict[str, Any]:
+    body = {**job.to_dict(), "url": f"/api/analyses/{job.id}", "result_url": f"/results/{job.id}"}
+    if full and job.status == "done":
+        session = ctx.history.get(job.id)
+        report = session.report if session is not None else _read_report(job.out_dir)
+        body["report"] = report
+        body["files"] = file_links(job.id, job.out_dir)
+    return body
+
+
+def _read_report(out_dir: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads((out_dir / "report.json").read_text())
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+_UPLOAD_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+    "type": "object", "required": ["file"],
+    "properties": {
+        "file": {"type": "string", "format": "binary",
+                 "description": "a video (mp4 mov m4v avi mkv webm) or photo (jpg png); checked by decoding"},
+        "exercise": {"type": "string", "enum": [AUTO, *exercise_ids()], "default": AUTO}}}}}}}
+
+
+@router.post("/analyses", status_code=202, response_model=Created, openapi_extra=_UPLOAD_BODY,
+             tags=["analyses"], summary="Upload a clip and queue its analysis",
+             responses={400: {"model": ErrorBody}, 413: {"model": ErrorBody}, 415: {"model": ErrorBody},
+                        422: {"model": ErrorBody}})
+async def create_analysis(request: Request, ctx: WebContext = Depends(get_ctx)) -> JSONResponse:
+    settings = ctx.settings
+    job_id = uuid.uuid4().hex
+    length = request.headers.get("content-length")
+    try:
+        upload = await receive_multipart(request.stream(), request.headers.get("content-type"),
+                                         settings.uploads_dir / job_id, settings.max_upload_bytes,
+                                         int(length) if length and length.isdigit() else None)
+    except UploadError as exc:
+        return error_response(exc.status, exc.message)
+    assert upload.path is not None
+    exercise = upload.fields.get("exercise") or AUTO
+    if exercise not in (AUTO, *exercise_ids()):
+        upload.path.unlink(missing_ok=True)
+        return error_response(422, f"unknown exercise '{exercise[:40]}'",
+                              f"choose one of: {', '.join((AUTO, *exercise_ids()))}")
+    stored = upload.path.with_suffix("")          # drop ".part": complete now
+    upload.path.rename(stored)
+    try:
+        await run_in_threadpool(check_media, stored, upload.filename)
+    except UploadError as exc:
+        stored.unlink(missing_ok=True)
+        return error_response(exc.status, exc.message)
+    ctx.queue.add(job_id, exercise, upload.filename, stored, settings.sessions_dir / job_id)
+    ctx.supervisor.wake()
+    body = Created(id=job_id, status="queued", url=f"/api/analyses/{job_id}", result_url=f"/results/{job_id}")
+    return JSONResponse(body.model_dump(), status_code=202, headers={"Location": body.url})
+
+
+@router.get("/analyses", response_model=AnalysisList, tags=["analyses"], summary="All uploads, newest first")
+def list_analyses(ctx: WebContext = Depends(get_ctx)) -> dict[str, Any]:
+    return {"analyses": [analysis_body(ctx, job, full=False) for job in ctx.queue.list()]}
+
+
+@router.get("/analyses/{analysis_id}", response_model=Analysis, response_model_exclude_none=False,
+            tags=["analyses"], summary="Status and progress; the report and file links once done",
+            responses=_ERRORS)
+def get_analysis(analysis_id: str, ctx: WebContext = Depends(get_ctx)) -> dict[str, Any]:
+    job = ctx.queue.get(check_id(analysis_id))
+    if job is None:
+        raise HTTPException(404, f"no analysis '{analysis_id}'")
+    return analysis_body(ctx, job)
+
+
+def delete_everything(ctx: WebContext, session_id: str) -> bool:
+    """Forget an upload or live session: stop its worker, drop its rows, remove the files we own."""
+    job = ctx.queue.get(session_id)
+    session = ctx.history.get(session_id)
+    if job is None and session is None:
+        return False
+    ctx.supervisor.cancel(session_id)
+    data_dir = ctx.settings.data_dir.resolve()
+    if job is not None:
+        ctx.queue.delete(session_id)
+        shutil.rmtree(job.out_dir, ignore_errors=True)
+        job.input_path.unlink(missing_ok=True)
+    if session is not None:
+        owned = session.files_dir is not None and session.files_dir.resolve().is_relative_to(data_dir)
+        ctx.history.delete(session_id, remove_files=owned)   # a live session's own folder is kept
+    return True
+
+
+@router.delete("/analyses/{analysis_id}", tags=["analyses"], responses=_ERRORS,
+               summary="Delete an upload: stops its job, removes its files and its history entry")
+def delete_analysis(analysis_id: str, ctx: WebContext = Depends(get_ctx)) -> dict[str, Any]:
+    if not delete_everything(ctx, check_id(analysis_id)):
+        raise HTTPException(404, f"no analysis '{analysis_id}'")
+    return {"id": analysis_id, "deleted": True}
+
+
+# ------------------------------------------------------------------ history
+@router.get("/sessions", tags=["history"], summary="Every analysed or live-coached session, newest first")
+def list_sessions(exercise: str | None = None, side: str | None = None,
+                  ctx: WebContext = Depends(get_ctx)) -> dict[str, Any]:
+    sessions = ctx.history.list_sessions(exercise or None, side or None)
+    return {"sessions": [{**s.to_dict(), "result_url": f"/results/{s.id}"} for s in sessions]}
+
+
+@router.get("/sessions/{session_id}", tags=["history"], responses=_ERRORS)
+def get_session(session_id: str, ctx: WebContext = Depends(get_ctx)) -> dict[str, Any]:
+    session = ctx.history.get(check_id(session_id))
+    if session is None:
+        raise HTTPException(404, f"no session '{session_id}'")
+    job = ctx.queue.get(session_id)
+    out_dir = job.out_dir if job is not None else session.files_dir
+    return {**session.to_dict(), "report": session.report, "files": file_links(session_id, out_dir)}
+
+
+@router.delete("/sessions/{session_id}", tags=["history"], responses=_ERRORS)
+def delete_session(session_id: str, ctx: WebContext = Depends(get_ctx)) -> dict[str, Any]:
+    if not delete_everything(ctx, check_id(session_id)):
+        raise HTTPException(404, f"no session '{session_id}'")
+    return {"id": session_id, "deleted": True}
+
+
+@router.get("/progression/{exercise}", tags=["history"], responses=_ERRORS,
+            summary="Key metrics per session over time, oldest first")
+def progression(exercise: str, side: str | None = None, ctx: WebContext = Depends(get_ctx)) -> dict[str, Any]:
+    if exercise not in PROGRESSION and exercise not in exercise_ids():
+        raise HTTPException(404, f"unknown exercise '{exercise[:40]}'")
+    prog = ctx.history.progression(exercise, side or None)
+    return {"exercise": exercise,
+            "metrics": [{"key": m.key, "label": m.label, "unit": m.unit} for m in prog.metrics],
+            "rows": prog.rows()}

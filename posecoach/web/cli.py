@@ -1,0 +1,118 @@
+"""The `posecoach serve` and `posecoach history` commands, for posecoach.cli to wire in:
+
+    p = sub.add_parser("serve", help="web app: upload clips, read results, track progress")
+    add_serve_arguments(p); p.set_defaults(func=run_serve)
+    p = sub.add_parser("history", help="progression per exercise, in the terminal")
+    add_history_arguments(p); p.set_defaults(func=run_history)
+
+Both return an exit code and raise PoseCoachError for the CLI to report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import os
+import sys
+from pathlib import Path
+
+from posecoach.errors import ConfigError, PoseCoachError
+from posecoach.history import SIDES, HistoryStore, db_path_for, default_data_dir, format_progression
+from posecoach.web.settings import DEFAULT_RUNNER, LOOPBACK_HOSTS, ServeSettings, exercise_ids
+
+
+def _data_dir(value: str | None) -> Path:
+    return Path(value).expanduser() if value else default_data_dir()
+
+
+def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.description = ("Serve the web app: upload clips, follow their analysis, read results and "
+                          "track progress. Binds to localhost unless --host says otherwise.")
+    parser.add_argument("--host", default="127.0.0.1",
+                        help="address to listen on (default 127.0.0.1; 0.0.0.0 exposes it on the LAN: "
+                             "use --token then)")
+    parser.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    parser.add_argument("--data-dir", metavar="DIR",
+                        help="where sessions, uploads and the database live "
+                             "(default $POSECOACH_DATA_DIR or ~/.local/share/posecoach)")
+    parser.add_argument("--workers", type=int, default=1, metavar="N",
+                        help="analyses run at the same time, each in its own process (default 1)")
+    parser.add_argument("--max-upload-mb", type=float, default=500.0, metavar="MB",
+                        help="largest accepted upload (default 500)")
+    parser.add_argument("--token", default=os.environ.get("POSECOACH_TOKEN"),
+                        help="require this access token (Bearer header, or open /?token=... once in the "
+                             "browser); default $POSECOACH_TOKEN")
+
+
+def _is_loopback(host: str) -> bool:
+    if host in LOOPBACK_HOSTS:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def settings_from_args(args: argparse.Namespace) -> ServeSettings:
+    if not 0 < args.port < 65536:
+        raise ConfigError(f"--port must be between 1 and 65535 (got {args.port})")
+    loopback = _is_loopback(args.host)
+    return ServeSettings(
+        data_dir=_data_dir(args.data_dir), workers=args.workers,
+        max_upload_bytes=int(args.max_upload_mb * 1024 * 1024), token=args.token or None,
+        runner=DEFAULT_RUNNER, allowed_hosts=(*LOOPBACK_HOSTS, args.host) if loopback else None)
+
+
+def _prepare_model() -> None:
+    """Install the pose model once, before workers race to do it (a warning when impossible)."""
+    try:
+        from posecoach.pose import resolve_model
+
+        resolve_model("full", progress=lambda message: print(message, file=sys.stderr))
+    except PoseCoachError as exc:
+        print(f"posecoach: warning: {exc.message}; analyses will fail until a model is installed"
+              + (f" ({exc.hint})" if exc.hint else ""), file=sys.stderr)
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from posecoach.web.app import create_app
+
+    settings = settings_from_args(args)
+    if settings.allowed_hosts is None and not settings.token:
+        print(f"posecoach: warning: listening on {args.host} without --token: anyone on the network "
+              "can upload, read and delete sessions", file=sys.stderr)
+    _prepare_model()
+    shown = "localhost" if _is_loopback(args.host) else args.host
+    print(f"PoseCoach web app: http://{shown}:{args.port}/  (data in {settings.data_dir}; Ctrl-C stops)",
+          file=sys.stderr)
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="warning",
+                timeout_graceful_shutdown=5)
+    return 0
+
+
+def add_history_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.description = "Print the progression of each exercise: one line per session, oldest first."
+    parser.add_argument("--exercise", choices=exercise_ids(), help="only this exercise")
+    parser.add_argument("--side", choices=SIDES, help="only sessions of this side")
+    parser.add_argument("--data-dir", metavar="DIR",
+                        help="default $POSECOACH_DATA_DIR or ~/.local/share/posecoach")
+
+
+def run_history(args: argparse.Namespace) -> int:
+    data_dir = _data_dir(args.data_dir)
+    db_path = db_path_for(data_dir)
+    if not db_path.exists():
+        print(f"no sessions yet (nothing in {data_dir}); analyse a clip with `posecoach serve` "
+              "or coach a set live")
+        return 0
+    store = HistoryStore(db_path)
+    names = [args.exercise] if args.exercise else store.exercises()
+    progressions = [store.progression(name, args.side) for name in names]
+    tables = [format_progression(p) for p in progressions if p.sessions]
+    if not tables:
+        print("no sessions match" if args.exercise or args.side else "no sessions yet")
+        return 0
+    print("\n\n".join(tables))
+    return 0

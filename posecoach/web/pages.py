@@ -1,0 +1,131 @@
+"""Server-rendered pages (Upload, Result, History), the output files and the charts.
+
+Pages work offline: every script and stylesheet comes from /static, and a strict
+Content-Security-Policy keeps it that way. Small vanilla scripts add upload progress
+and polling; without them the pages still show their content.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
+
+from posecoach.history import PROGRESSION, SIDES
+from posecoach.web.api import analysis_body, check_id, delete_everything, file_links
+from posecoach.web.app import WEB_DIR, WebContext, get_ctx
+from posecoach.web.charts import progression_png
+from posecoach.web.settings import exercise_ids, exercise_label
+from posecoach.web.views import result_view
+
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=WEB_DIR / "templates")
+CSP = ("default-src 'self'; img-src 'self' data:; media-src 'self'; style-src 'self'; "
+       "script-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'")
+# Output files a browser may fetch: a fixed list, so no request can name anything else.
+SERVED = {"report.json": "application/json", "angles.csv": "text/csv", "annotated.mp4": "video/mp4",
+          "report.html": "text/html"}
+PLOT_TYPES = {".png": "image/png", ".svg": "image/svg+xml"}
+
+
+def _when(epoch: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(epoch))
+
+
+templates.env.filters["when"] = _when
+templates.env.filters["exercise_label"] = exercise_label
+
+
+def render(request: Request, name: str, http_status: int = 200, **context: Any) -> HTMLResponse:
+    response = templates.TemplateResponse(request, name, context, status_code=http_status)
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def render_error_page(request: Request, status: int, message: str) -> HTMLResponse:
+    return render(request, "error.html", http_status=status, status_code=status, message=message)
+
+
+@router.get("/", response_class=HTMLResponse)
+def upload_page(request: Request, ctx: WebContext = Depends(get_ctx)) -> HTMLResponse:
+    recent = [analysis_body(ctx, job, full=False) for job in ctx.queue.list()[:8]]
+    return render(request, "upload.html", page="upload", exercises=exercise_ids(),
+                  max_bytes=ctx.settings.max_upload_bytes,
+                  max_mb=f"{ctx.settings.max_upload_bytes / (1024 * 1024):g}", recent=recent)
+
+
+@router.get("/results/{session_id}", response_class=HTMLResponse)
+def result_page(session_id: str, request: Request, ctx: WebContext = Depends(get_ctx)) -> HTMLResponse:
+    check_id(session_id)
+    job = ctx.queue.get(session_id)
+    session = ctx.history.get(session_id)
+    if job is None and session is None:
+        raise HTTPException(404, "no such analysis or session (it may have been deleted)")
+    status = job.status if job is not None else "done"
+    view = None
+    if status == "done" and session is not None:
+        out_dir = job.out_dir if job is not None else session.files_dir
+        view = result_view(session.report, file_links(session_id, out_dir))
+    return render(request, "result.html", page="result", id=session_id, status=status,
+                  job=job.to_dict() if job is not None else None, view=view,
+                  session=session, title=(job.filename if job is not None else "live session"))
+
+
+@router.get("/history", response_class=HTMLResponse)
+def history_page(request: Request, exercise: str = "", side: str = "",
+                 ctx: WebContext = Depends(get_ctx)) -> HTMLResponse:
+    sessions = ctx.history.list_sessions(exercise or None, side or None)
+    shown = sorted({s.exercise for s in sessions} & set(PROGRESSION), key=list(PROGRESSION).index)
+    charts = [{"exercise": e, "label": exercise_label(e),
+               "url": f"/history/charts/{e}.png" + (f"?side={side}" if side in SIDES else "")} for e in shown]
+    known = sorted(set(exercise_ids()) | set(ctx.history.exercises()))
+    return render(request, "history.html", page="history", sessions=sessions, charts=charts,
+                  exercises=known, sides=SIDES, exercise=exercise, side=side)
+
+
+@router.get("/history/charts/{exercise}.png")
+async def history_chart(exercise: str, side: str = "", ctx: WebContext = Depends(get_ctx)) -> Response:
+    if exercise not in PROGRESSION:
+        raise HTTPException(404, f"no progression chart for '{exercise[:40]}'")
+    progression = ctx.history.progression(exercise, side if side in SIDES else None)
+    png = await run_in_threadpool(progression_png, progression)
+    return Response(png, media_type="image/png", headers={"Cache-Control": "no-store"})
+
+
+@router.post("/history/{session_id}/delete")
+def delete_from_history(session_id: str, ctx: WebContext = Depends(get_ctx)) -> RedirectResponse:
+    if not delete_everything(ctx, check_id(session_id)):
+        raise HTTPException(404, "no such session")
+    return RedirectResponse("/history", status_code=303)
+
+
+@router.get("/files/{session_id}/{name:path}")
+def output_file(session_id: str, name: str, ctx: WebContext = Depends(get_ctx)) -> FileResponse:
+    """An output of a finished session. FileResponse honours Range requests (seekable video)."""
+    check_id(session_id)
+    job = ctx.queue.get(session_id)
+    session = ctx.history.get(session_id)
+    out_dir = job.out_dir if job is not None else (session.files_dir if session is not None else None)
+    parts = name.split("/")
+    if len(parts) == 1 and name in SERVED:
+        media_type = SERVED[name]
+    elif (len(parts) == 2 and parts[0] == "plots" and not parts[1].startswith(".")
+          and Path(parts[1]).suffix.lower() in PLOT_TYPES):
+        media_type = PLOT_TYPES[Path(parts[1]).suffix.lower()]
+    else:
+        raise HTTPException(404, "no such file")
+    if out_dir is None:
+        raise HTTPException(404, "no such file")
+    base = out_dir.resolve()
+    path = (base / name).resolve()
+    if not path.is_relative_to(base) or not path.is_file():
+        raise HTTPException(404, "no such file")
+    download = name if name in ("report.json", "angles.csv") else None
+    return FileResponse(path, media_type=media_type, filename=download,
+                        content_disposition_type="attachment" if download else "inline")

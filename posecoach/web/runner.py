@@ -1,0 +1,27 @@
+"""The default job runner: the same analysis as `posecoach analyze`, run in a worker process.
+
+Any callable with this signature can replace it (ServeSettings.runner), e.g. a fast fake
+in tests. Heavy imports happen here, inside the worker, never in the web server.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from posecoach.web.worker import ProgressFn
+
+ANALYSIS_SHARE = 0.7   # share of the progress bar for pose estimation; the rest is rendering
+
+
+def run_analysis(input_path: Path, exercise: str, out_dir: Path, progress: ProgressFn) -> dict[str, Any]:
+    from posecoach.analysis import AnalysisOptions, analyze_media
+    from posecoach.report import write_outputs
+
+    def on_frames(done: int, total: int) -> None:
+        progress(ANALYSIS_SHARE * done / max(total, 1), "analysing movement")
+
+    progress(0.0, "starting")
+    analysis = analyze_media(input_path, AnalysisOptions(exercise=exercise), on_frames)
+    progress(ANALYSIS_SHARE, "rendering the annotated video and report")
+    return dict(write_outputs(analysis, Path(out_dir), video=True))

@@ -1,0 +1,78 @@
+"""Settings of one `posecoach serve` instance (a plain frozen dataclass; tests build their own)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from posecoach.errors import ConfigError
+from posecoach.history import db_path_for
+
+DEFAULT_RUNNER = "posecoach.web.runner:run_analysis"
+_FALLBACK_EXERCISES = ("origin-stretch", "leg-swing", "curl-hip-lift")
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1", "[::1]")
+
+
+def exercise_ids() -> tuple[str, ...]:
+    """The registered exercises (the registry may not be importable in a partial checkout)."""
+    try:
+        from posecoach.exercises import EXERCISE_IDS
+    except ImportError:
+        return _FALLBACK_EXERCISES
+    return tuple(EXERCISE_IDS)
+
+
+def exercise_label(exercise_id: str) -> str:
+    return exercise_id.replace("-", " ").capitalize()
+
+
+@dataclass(frozen=True)
+class ServeSettings:
+    """data_dir holds posecoach.db, uploads/, sessions/<id>/ (the outputs) and logs/.
+
+    runner: "module:function" (or, with isolation="thread", any callable) called as
+        runner(input_path, exercise, out_dir, progress) -> report dict; see posecoach.web.runner.
+    isolation: "process" runs each job in its own spawned process (a crash or a hung decoder
+        takes only that job down); "thread" runs jobs in-process (tests, debugging).
+    allowed_hosts: Host header names accepted (None: any). `posecoach serve` sets the
+        loopback names when it binds to localhost, which defeats DNS rebinding.
+    """
+
+    data_dir: Path
+    workers: int = 1
+    max_upload_bytes: int = 500 * 1024 * 1024
+    token: str | None = None
+    runner: str | Callable[..., Any] = DEFAULT_RUNNER
+    isolation: str = "process"
+    allowed_hosts: tuple[str, ...] | None = None
+    poll_s: float = 0.2
+
+    def __post_init__(self) -> None:
+        if self.workers < 1:
+            raise ConfigError(f"--workers must be at least 1 (got {self.workers})")
+        if self.max_upload_bytes < 1:
+            raise ConfigError("--max-upload-mb must be positive")
+        if self.isolation not in ("process", "thread"):
+            raise ConfigError(f"unknown isolation '{self.isolation}'", "use 'process' or 'thread'")
+        if self.isolation == "process" and not isinstance(self.runner, str):
+            raise ConfigError("a process worker needs the runner as 'module:function'",
+                              "pass a dotted reference, or use isolation='thread'")
+        object.__setattr__(self, "data_dir", Path(self.data_dir).expanduser())
+
+    @property
+    def db_path(self) -> Path:
+        return db_path_for(self.data_dir)
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.data_dir / "uploads"
+
+    @property
+    def sessions_dir(self) -> Path:
+        return self.data_dir / "sessions"
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.data_dir / "logs"

@@ -1,0 +1,200 @@
+"""Running analysis jobs: a bounded set of worker processes fed from the SQLite queue.
+
+The supervisor (one thread in the server) claims queued jobs while fewer than `workers`
+run, and starts each in its own spawned process: a clip that crashes or hangs the
+decoder takes down only its own job. The worker writes progress (throttled), the
+session and the final status to SQLite itself; the supervisor marks a job failed when
+its process died without doing so. On shutdown running workers are stopped and their
+jobs stay `running`, so the next start retries them once (see posecoach.web.jobs).
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import multiprocessing
+import shutil
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from posecoach.errors import PoseCoachError
+from posecoach.history import HistoryStore
+from posecoach.web.jobs import JobQueue
+from posecoach.web.settings import ServeSettings
+
+log = logging.getLogger("posecoach.web")
+PROGRESS_EVERY_S = 0.5
+
+
+class ProgressFn(Protocol):
+    def __call__(self, fraction: float, stage: str = "") -> None: ...
+
+
+class JobRunner(Protocol):
+    """Analyse one input and write its outputs into out_dir; return the report dict."""
+
+    def __call__(self, input_path: Path, exercise: str, out_dir: Path,
+                 progress: ProgressFn) -> dict[str, Any]: ...
+
+
+def resolve_runner(ref: str | Callable[..., Any]) -> JobRunner:
+    if callable(ref):
+        return ref  # type: ignore[return-value]
+    module, _, name = ref.partition(":")
+    if not module or not name:
+        raise ValueError(f"runner must be 'module:function', got {ref!r}")
+    return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
+
+
+class _Throttled:
+    """Writes progress at most every PROGRESS_EVERY_S (and whenever the stage changes)."""
+
+    def __init__(self, queue: JobQueue, job_id: str) -> None:
+        self._queue, self._job_id = queue, job_id
+        self._last_t, self._stage = 0.0, ""
+
+    def __call__(self, fraction: float, stage: str = "") -> None:
+        now = time.monotonic()
+        if stage == self._stage and now - self._last_t < PROGRESS_EVERY_S:
+            return
+        self._last_t, self._stage = now, stage
+        self._queue.set_progress(self._job_id, min(fraction, 0.99), stage)
+
+
+def run_job(db_path: str, job_id: str, runner_ref: str | Callable[..., Any], logs_dir: str) -> None:
+    """Worker entry point (a spawned process, or a thread with isolation='thread')."""
+    queue, history = JobQueue(Path(db_path)), HistoryStore(db_path)
+    job = queue.get(job_id)
+    if job is None or job.status != "running":
+        return
+    try:
+        shutil.rmtree(job.out_dir, ignore_errors=True)   # a retry starts from a clean folder
+        job.out_dir.mkdir(parents=True, exist_ok=True)
+        runner = resolve_runner(runner_ref)
+        report = runner(job.input_path, job.exercise, job.out_dir, _Throttled(queue, job_id))
+        if queue.get(job_id) is None:                  # deleted while it ran
+            shutil.rmtree(job.out_dir, ignore_errors=True)
+            return
+        history.add_session(report, "upload", job.out_dir, session_id=job_id, created_at=job.created_at)
+        queue.finish(job_id)
+    except PoseCoachError as exc:
+        queue.fail(job_id, f"{exc.message} ({exc.hint})" if exc.hint else exc.message)
+    except Exception as exc:  # noqa: BLE001 - any failure of one job is that job's result
+        Path(logs_dir).mkdir(parents=True, exist_ok=True)
+        (Path(logs_dir) / f"{job_id}.log").write_text(traceback.format_exc())
+        queue.fail(job_id, f"analysis failed: {type(exc).__name__}: {exc}")
+
+
+@dataclass
+class _Running:
+    job_id: str
+    handle: Any            # multiprocessing.Process or threading.Thread
+
+
+class Supervisor:
+    """Feeds queued jobs to at most `settings.workers` workers; see the module docstring."""
+
+    def __init__(self, settings: ServeSettings, queue: JobQueue) -> None:
+        self._settings, self._queue = settings, queue
+        self._running: dict[str, _Running] = {}
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._mp = multiprocessing.get_context("spawn")
+
+    def start(self) -> None:
+        requeued, failed = self._queue.recover()
+        if requeued or failed:
+            log.info("recovered interrupted jobs: %d requeued, %d failed", len(requeued), len(failed))
+        self._thread = threading.Thread(target=self._loop, name="posecoach-supervisor", daemon=True)
+        self._thread.start()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        """Stop feeding; stop running workers (their jobs are retried at the next start)."""
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        with self._lock:
+            running = list(self._running.values())
+            self._running.clear()
+        for r in running:
+            self._terminate(r)
+
+    def cancel(self, job_id: str) -> None:
+        """Stop the worker of a job that is being deleted (threads just finish unnoticed)."""
+        with self._lock:
+            running = self._running.pop(job_id, None)
+        if running is not None:
+            self._terminate(running)
+
+    def running_ids(self) -> list[str]:
+        with self._lock:
+            return list(self._running)
+
+    def _terminate(self, running: _Running) -> None:
+        handle = running.handle
+        if isinstance(handle, threading.Thread):
+            handle.join(timeout=5)
+            return
+        if handle.is_alive():
+            handle.terminate()
+            handle.join(timeout=5)
+            if handle.is_alive():
+                handle.kill()
+                handle.join(timeout=5)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self._reap()
+                self._fill()
+            except Exception:  # noqa: BLE001 - the supervisor must survive a bad moment (e.g. a locked db)
+                log.exception("job supervisor error")
+            self._wake.wait(self._settings.poll_s)
+            self._wake.clear()
+
+    def _reap(self) -> None:
+        with self._lock:
+            finished = [r for r in self._running.values() if not r.handle.is_alive()]
+            for r in finished:
+                del self._running[r.job_id]
+        for r in finished:
+            code = getattr(r.handle, "exitcode", 0)
+            if code:   # died without recording a result (crash, killed, out of memory)
+                self._queue.fail(r.job_id, f"the analysis process stopped unexpectedly (exit code {code})")
+            elif (job := self._queue.get(r.job_id)) is not None and job.status == "running":
+                self._queue.fail(r.job_id, "the analysis ended without a result")
+
+    def _fill(self) -> None:
+        while not self._stop.is_set():
+            with self._lock:
+                if len(self._running) >= self._settings.workers:
+                    return
+            job = self._queue.claim_next()
+            if job is None:
+                return
+            args = (str(self._settings.db_path), job.id, self._settings.runner, str(self._settings.logs_dir))
+            if self._settings.isolation == "thread":
+                handle: Any = threading.Thread(target=run_job, args=args, name=f"job-{job.id[:8]}",
+                                               daemon=True)
+            else:
+                handle = self._mp.Process(target=run_job, args=args, name=f"posecoach-job-{job.id[:8]}",
+                                          daemon=True)
+            with self._lock:
+                self._running[job.id] = _Running(job.id, handle)
+            try:
+                handle.start()
+            except Exception as exc:  # noqa: BLE001 - e.g. cannot fork: fail this job, keep serving
+                with self._lock:
+                    self._running.pop(job.id, None)
+                self._queue.fail(job.id, f"could not start a worker: {exc}")
