@@ -1,0 +1,16 @@
+"""`posecoach live`: real-time coaching from a webcam, a video file or a stream.
+
+    from posecoach.live import LiveOptions, LiveSession
+
+    summary = LiveSession(LiveOptions(exercise="leg-swing", camera="0")).run()
+    summary.saved[-1].report          # report.json of the last set, as `analyze` writes it
+
+Threads: capture (newest frame wins) -> inference (pose, pipeline, analyser) -> main
+(overlay, window, keys, recording, voice). The per-frame path is the pipeline's, with
+One-Euro smoothing (`LiveSmoother`); see docs/live.md. CLI hooks: `posecoach.live.cli`
+(`add_live_arguments`, `run_live`).
+"""
+
+from posecoach.live.session import LiveOptions, LiveSession, LiveStep, LiveSummary
+
+__all__ = ["LiveOptions", "LiveSession", "LiveStep", "LiveSummary"]

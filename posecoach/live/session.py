@@ -1,0 +1,327 @@
+"""One live coaching session: capture, inference and display on separate threads.
+
+    capture thread  -> LatestSlot (newest frame wins) -> inference thread
+    inference thread: PoseEstimator (VIDEO mode) -> LiveCoach -> LatestSlot of LiveSteps
+    main thread:    newest LiveStep -> Annotator + HUD on the frame it belongs to -> window,
+                    recorder, voice; keys -> commands for the inference thread
+
+Each step carries its own frame, so the overlay is drawn on the very frame inference
+used (zero frames behind). All stateful analysis stays on the inference thread; the
+window, the annotator (it keeps swing history) and the recorder stay on the main one.
+Whatever ends the session (q, Esc, closing the window, Ctrl-C, the camera or stream
+stopping, --duration, an error) the sets are saved like `analyze` saves a clip.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import queue
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from posecoach.analysis import AnalysisOptions
+from posecoach.landmarks import PoseFrame
+from posecoach.live.coach import CoachStep, LiveCoach, SetRecord, shift_time
+from posecoach.live.display import Command, CvWindow, Display, NullDisplay
+from posecoach.live.framing import FramingConfig, Stage
+from posecoach.live.hud import LiveStats, draw_hud
+from posecoach.live.outputs import VIDEO_NAME, SavedSet, SessionMeta, default_out_dir, save_session
+from posecoach.live.recorder import LiveRecorder
+from posecoach.live.sources import CapturedFrame, FrameGrabber, FrameSource, LatestSlot, open_source
+from posecoach.live.voice import Voice, find_engine
+from posecoach.pipeline import MeasureConfig
+from posecoach.pose import PoseEstimator
+from posecoach.render import Annotator
+from posecoach.sample import PoseSample
+
+GUIDANCE_REPEAT_S = 4.0  # spoken framing guidance: at most this often
+
+
+class PoseDetector(Protocol):
+    """What the session needs from a pose estimator (PoseEstimator in VIDEO mode)."""
+
+    def detect(self, rgb: np.ndarray, t_s: float = 0.0) -> PoseFrame: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class LiveOptions:
+    """Settings of one session (`posecoach live` flags; the rest for tests and the bench)."""
+
+    exercise: str
+    camera: str = "0"
+    model: str = "lite"
+    mirror: bool = False
+    voice: bool = False
+    record: bool = False
+    headless: bool = False
+    out_dir: Path | None = None
+    duration_s: float | None = None
+    pace: bool = True                 # video files: real time (frames dropped when slow)
+    framing: FramingConfig = field(default_factory=FramingConfig)
+    measure: MeasureConfig = field(default_factory=MeasureConfig)
+    segmentation: bool | None = None  # None: as `analyze` decides for the exercise
+    draw_headless: bool = False       # draw the overlay even without a window (bench)
+    use_history: bool = True
+    history_db: Path | None = None
+
+    def wants_mask(self) -> bool:
+        return AnalysisOptions(exercise=self.exercise, segmentation=self.segmentation).wants_mask()
+
+
+@dataclass(frozen=True)
+class LiveStep:
+    """A captured frame and what inference made of it (None while paused)."""
+
+    frame: CapturedFrame
+    coach: CoachStep | None
+    paused: bool = False
+
+
+@dataclass(frozen=True)
+class LiveSummary:
+    out_dir: Path
+    reason: str                 # quit, interrupted, ended, duration, error
+    saved: list[SavedSet]
+    recording: Path | None
+    frames_captured: int
+    frames_analysed: int
+    frames_dropped: int         # captured but never analysed (newest frame won)
+    frames_shown: int
+    fps: float                  # frames shown per second of session
+    latency_p50_ms: float       # capture -> overlay drawn
+    latency_p95_ms: float
+    notices: tuple[str, ...] = ()
+
+
+def _mirror_sample(sample: PoseSample) -> PoseSample:
+    xy = sample.xy.copy()
+    xy[:, 0] = sample.width - 1 - xy[:, 0]
+    return dataclasses.replace(sample, xy=xy)
+
+
+class LiveSession:
+    """Build with options (and, for tests, a ready source / estimator / display); `run()`."""
+
+    def __init__(self, options: LiveOptions, source: FrameSource | None = None,
+                 estimator: PoseDetector | None = None, display: Display | None = None,
+                 voice: Voice | None = None) -> None:
+        self._options = options
+        self._source = source if source is not None else open_source(options.camera, pace=options.pace)
+        self._notices: list[str] = []
+        try:
+            self._estimator = estimator if estimator is not None else PoseEstimator.for_video(
+                options.model, segmentation=options.wants_mask())
+            self._display = display if display is not None else (
+                NullDisplay() if options.headless else CvWindow(f"PoseCoach live - {options.exercise}"))
+        except BaseException:
+            self._source.close()
+            if estimator is None and hasattr(self, "_estimator"):
+                self._estimator.close()
+            raise
+        self._voice = voice if voice is not None or not options.voice else self._open_voice()
+        self._out_dir = options.out_dir or default_out_dir()
+        self._coach = LiveCoach(options.exercise, options.measure, options.framing)
+        self._finished: list[SetRecord] = []
+        self._commands: queue.SimpleQueue[Command] = queue.SimpleQueue()
+        self._stop = threading.Event()
+        self._reason = "ended"
+        self._error: BaseException | None = None
+        self._analysed = 0
+        self._paused = False
+        self._mirror = options.mirror
+        self._stats = LiveStats()
+        self._shown = 0
+
+    @property
+    def notices(self) -> tuple[str, ...]:
+        """One-line notices for the user (for example: no speech engine)."""
+        return tuple(self._notices)
+
+    def _open_voice(self) -> Voice | None:
+        command = find_engine()
+        if command is None:
+            self._notices.append("voice: no speech engine found (install espeak-ng); cues are shown only")
+            return None
+        return Voice(command)
+
+    # ---------------------------------------------------------------- inference thread
+    def _infer(self, grabber: FrameGrabber, results: LatestSlot[LiveStep]) -> None:
+        first_t: float | None = None
+        paused_at: float | None = None
+        paused_total = 0.0
+        try:
+            while not self._stop.is_set():
+                cap = grabber.slot.get(timeout=0.1)
+                if cap is None:
+                    if grabber.slot.closed:
+                        self._finish("ended")
+                        return
+                    continue
+                first_t = cap.t_s if first_t is None else first_t
+                if self._options.duration_s is not None and cap.t_s - first_t >= self._options.duration_s:
+                    self._finish("duration")
+                    return
+                paused_at, paused_total = self._apply_commands(cap.t_s, paused_at, paused_total)
+                if paused_at is not None:
+                    results.put(LiveStep(cap, None, paused=True))
+                    continue
+                pose = self._estimator.detect(cap.rgb, cap.t_s)
+                step = self._coach.update(shift_time(pose, paused_total))
+                self._analysed += 1
+                results.put(LiveStep(cap, step))
+        except BaseException as exc:  # noqa: BLE001 - re-raised by run() after saving
+            self._error = exc
+            self._finish("error")
+        finally:
+            results.close()
+
+    def _apply_commands(self, t_s: float, paused_at: float | None,
+                        paused_total: float) -> tuple[float | None, float]:
+        while True:
+            try:
+                command = self._commands.get_nowait()
+            except queue.Empty:
+                return paused_at, paused_total
+            if command == Command.PAUSE:
+                if paused_at is None:
+                    paused_at = t_s
+                else:
+                    paused_total, paused_at = paused_total + (t_s - paused_at), None
+            elif command == Command.RESET:
+                self._finished.append(self._coach.reset_set())
+            elif command == Command.SWITCH_SIDE:
+                self._finished.append(self._coach.switch_side())
+
+    def _finish(self, reason: str) -> None:
+        if not self._stop.is_set():
+            self._reason = reason
+            self._stop.set()
+
+    # ---------------------------------------------------------------- main thread
+    def run(self) -> LiveSummary:
+        """Run until the session ends (see module docstring); always saves."""
+        opts = self._options
+        recorder = None
+        grabber = FrameGrabber(self._source, keep_all=not opts.pace)
+        results: LatestSlot[LiveStep] = LatestSlot(keep_all=not opts.pace)
+        worker = threading.Thread(target=self._infer, args=(grabber, results),
+                                  name="posecoach-inference", daemon=True)
+        started = time.monotonic()
+        try:
+            if opts.record:
+                recorder = LiveRecorder(self._out_dir / VIDEO_NAME, self._source.width,
+                                        self._source.height, self._source.fps)
+            grabber.start()
+            worker.start()
+            self._loop(results, recorder, started)
+        except KeyboardInterrupt:
+            self._finish("interrupted")
+        finally:
+            self._stop.set()
+            grabber.stop()
+            worker.join(timeout=10.0)
+            self._close_io(recorder)
+        if self._error is None and grabber.error is not None:
+            self._error, self._reason = grabber.error, "error"
+        saved = save_session([*self._finished, self._coach.current_set], self._meta(), self._out_dir,
+                             recording=recorder.path if recorder else None,
+                             history_db=opts.history_db, use_history=opts.use_history)
+        if self._error is not None:
+            raise self._error
+        return self._summary(saved, recorder, grabber, time.monotonic() - started)
+
+    def _loop(self, results: LatestSlot[LiveStep], recorder: LiveRecorder | None, started: float) -> None:
+        opts = self._options
+        draw = not opts.headless or opts.record or opts.draw_headless
+        annotator = Annotator()
+        spoken: tuple[str | None, float] = (None, -np.inf)
+        while True:
+            step = results.get(timeout=0.005 if draw else 0.05)
+            if step is not None:
+                rgb = self._draw(annotator, step) if draw else None
+                if rgb is not None:
+                    self._display.show(rgb)
+                    if recorder is not None:
+                        recorder.write(step.frame.t_s, rgb)
+                self._stats.tick(step.frame.captured_at)
+                self._shown += 1
+                spoken = self._speak(step, spoken)
+            elif results.closed:
+                return
+            command = self._display.poll(1)
+            if command == Command.QUIT:
+                self._finish("quit")
+                return
+            if command == Command.MIRROR:
+                self._mirror = not self._mirror
+            elif command in (Command.RESET, Command.SWITCH_SIDE):
+                annotator.reset()
+                self._commands.put(command)
+            elif command == Command.PAUSE:
+                self._paused = not self._paused
+                self._commands.put(command)
+            if (opts.pace and opts.duration_s is not None
+                    and time.monotonic() - started > opts.duration_s + 2.0):
+                self._finish("duration")  # the source stalled: the wall clock ends it
+                return
+
+    def _draw(self, annotator: Annotator, step: LiveStep) -> np.ndarray:
+        rgb = step.frame.rgb
+        if self._mirror:
+            rgb = np.ascontiguousarray(rgb[:, ::-1])
+        elif not rgb.flags.writeable:
+            rgb = rgb.copy()
+        guidance = countdown = None
+        if step.coach is not None:
+            sample = _mirror_sample(step.coach.sample) if self._mirror else step.coach.sample
+            annotator.annotate(rgb, sample, step.coach.feedback, self._options.exercise)
+            guidance, countdown = step.coach.framing.message, step.coach.framing.countdown_s
+        return draw_hud(rgb, self._stats.fps, self._stats.last_latency_ms, guidance=guidance,
+                        countdown_s=countdown, paused=step.paused, mirrored=self._mirror)
+
+    def _speak(self, step: LiveStep, spoken: tuple[str | None, float]) -> tuple[str | None, float]:
+        if self._voice is None or step.coach is None:
+            return spoken
+        now = time.monotonic()
+        fb, framing = step.coach.feedback, step.coach.framing
+        if fb is not None and fb.cue and fb.cue_is_new:
+            self._voice.say(fb.cue)
+            return fb.cue, now
+        text = framing.message if framing.stage == Stage.FRAMING else None
+        if text and (text != spoken[0] or now - spoken[1] > GUIDANCE_REPEAT_S) and \
+                now - spoken[1] > 1.5:
+            self._voice.say(text)
+            return text, now
+        return spoken
+
+    def _close_io(self, recorder: LiveRecorder | None) -> None:
+        for close in (self._estimator.close, self._display.close, self._source.close,
+                      self._voice.close if self._voice else None, recorder.close if recorder else None):
+            if close is not None:
+                try:
+                    close()
+                except Exception as exc:  # noqa: BLE001 - keep closing the rest, then report it
+                    self._error = self._error or exc
+
+    def _meta(self) -> SessionMeta:
+        return SessionMeta(self._options.exercise, self._options.model, self._source.name,
+                           self._source.width, self._source.height)
+
+    def _summary(self, saved: list[SavedSet], recorder: LiveRecorder | None, grabber: FrameGrabber,
+                 elapsed_s: float) -> LiveSummary:
+        video = self._out_dir / VIDEO_NAME
+        recording = video if recorder is not None and video.exists() else None
+        return LiveSummary(
+            out_dir=self._out_dir, reason=self._reason, saved=saved, recording=recording,
+            frames_captured=grabber.frames_captured, frames_analysed=self._analysed,
+            frames_dropped=grabber.slot.dropped, frames_shown=self._shown,
+            fps=self._shown / elapsed_s if elapsed_s > 0 else 0.0,
+            latency_p50_ms=self._stats.percentile_ms(50), latency_p95_ms=self._stats.percentile_ms(95),
+            notices=tuple(self._notices))
