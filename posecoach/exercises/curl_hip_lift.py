@@ -232,11 +232,9 @@ class CurlHipLiftAnalyser:
         re-judged against the best rep of the whole set."""
         reps = [self._rep_record(rep, i + 1, refine=True) for i, rep in enumerate(self._done)]
         best = max((r["peak_knee_flexion_deg"] for r in reps), default=None)
-        faults = [f for f in self._coach.faults.faults() if f.code != "partial_range"]
-        for r in reps:
-            if "partial_range" in self._rep_faults(r, best):
-                faults.append(Fault("partial_range", r["start_s"], r["end_s"],
-                                    message_for("partial_range")))
+        faults = [f for f in self._coach.faults.faults() if f.code not in FORM_FAULTS]
+        faults += [Fault(code, r["start_s"], r["end_s"], message_for(code))
+                   for r in reps for code in self._rep_faults(r, best)]
         faults.sort(key=lambda x: (x.start_s, x.code))
         summary: dict[str, Any] = {
             "reps": len(reps),

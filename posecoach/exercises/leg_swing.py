@@ -52,10 +52,11 @@ def split_legs(sample: PoseSample, stance_ref: float, reversal: float) -> SwingF
     swing = max(ok, key=lambda s: abs(thighs[s] - stance_ref))
     stance = "left" if swing == "right" else "right"
     st_thigh, st_knee = thighs[stance], angle(sample, f"knee_flexion_{stance}")
-    doubled = finite(st_thigh) and abs(thighs[swing] - st_thigh) < _SAME_LEG_DEG \
-        and abs(thighs[swing] - stance_ref) >= reversal
-    if doubled:
-        st_thigh = st_knee = NAN
+    away = abs(thighs[swing] - stance_ref) >= reversal
+    if not away:
+        st_knee = NAN   # legs together: which knee is the standing one is ambiguous
+    elif finite(st_thigh) and abs(thighs[swing] - st_thigh) < _SAME_LEG_DEG:
+        st_thigh = st_knee = NAN   # the model put both legs in one place
     return SwingFrame(swing, thighs[swing], angle(sample, f"hip_flexion_{swing}"),
                       st_thigh, st_knee, trunk)
 
