@@ -115,9 +115,9 @@ _HOLD_KEYS = ("longest_hold_s", "max_hold_s", "best_hold_s", "hold_s", "total_ho
 _HINGE_KEYS = ("max_trunk_inclination_deg", "hinge_depth_deg", "max_hinge_deg", "max_trunk_deg")
 _KNEE_KEYS = ("knee_flexion_deg", "median_knee_flexion_deg", "mean_knee_flexion_deg", "knee_angle_deg")
 _AMPLITUDE_KEYS = ("amplitude_deg", "max_amplitude_deg", "range_deg", "peak_to_peak_deg")
-_CURL_KEYS = ("max_curl_range_deg", "curl_range_deg", "max_knee_flexion_deg", "peak_knee_flexion_deg",
-              "knee_flexion_range_deg", "range_deg")
-_HIP_LIFT_KEYS = ("max_hip_lift_deg", "hip_lift_deg", "max_hip_extension_deg", "hip_extension_deg")
+_CURL_KEYS = ("best_peak_knee_flexion_deg", "curl_range_deg", "max_knee_flexion_deg", "peak_knee_flexion_deg")
+_HIP_LIFT_KEYS = ("mean_peak_thigh_lift_deg", "hip_lift_deg", "peak_thigh_lift_deg",
+                  "mean_peak_hip_extension_deg", "peak_hip_extension_deg")
 
 
 def _or(value: float | None, fallback: Callable[[], float | None]) -> float | None:
@@ -177,8 +177,8 @@ PROGRESSION: dict[str, tuple[tuple[Metric, ...], Callable[[Mapping[str, Any]], d
                         Metric("knee_flexion_deg", "Knee flexion in the hold", "deg")), _origin_stretch),
     "leg-swing": ((Metric("max_amplitude_left_deg", "Max swing amplitude, left leg", "deg"),
                    Metric("max_amplitude_right_deg", "Max swing amplitude, right leg", "deg")), _leg_swing),
-    "curl-hip-lift": ((Metric("curl_range_deg", "Curl range", "deg"),
-                       Metric("hip_lift_deg", "Hip lift", "deg"),
+    "curl-hip-lift": ((Metric("curl_range_deg", "Curl range (peak knee flexion)", "deg"),
+                       Metric("hip_lift_deg", "Hip lift (thigh off the floor)", "deg"),
                        Metric("reps", "Reps", "")), _curl_hip_lift),
 }
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import uuid
 from pathlib import Path
 from typing import Any
@@ -20,12 +19,13 @@ from posecoach.web.app import WebContext, error_response, get_ctx
 from posecoach.web.jobs import Job
 from posecoach.web.settings import exercise_ids
 from posecoach.web.uploads import UploadError, check_media, receive_multipart
+from posecoach.web.worker import remove_outputs
 
 router = APIRouter(prefix="/api")
 _ID = re.compile(r"^[0-9a-f]{32}$")
 AUTO = "auto"
 OUTPUT_FILES = {"report_json": "report.json", "angles_csv": "angles.csv", "video": "annotated.mp4",
-                "report_html": "report.html"}
+                "image": "annotated.jpg", "report_html": "report.html"}
 
 
 class ErrorBody(BaseModel):
@@ -169,7 +169,7 @@ def delete_everything(ctx: WebContext, session_id: str) -> bool:
     data_dir = ctx.settings.data_dir.resolve()
     if job is not None:
         ctx.queue.delete(session_id)
-        shutil.rmtree(job.out_dir, ignore_errors=True)
+        remove_outputs(job.out_dir)
         job.input_path.unlink(missing_ok=True)
     if session is not None:
         owned = session.files_dir is not None and session.files_dir.resolve().is_relative_to(data_dir)

@@ -29,7 +29,7 @@ CSP = ("default-src 'self'; img-src 'self' data:; media-src 'self'; style-src 's
        "script-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'")
 # Output files a browser may fetch: a fixed list, so no request can name anything else.
 SERVED = {"report.json": "application/json", "angles.csv": "text/csv", "annotated.mp4": "video/mp4",
-          "report.html": "text/html"}
+          "annotated.jpg": "image/jpeg", "report.html": "text/html"}
 PLOT_TYPES = {".png": "image/png", ".svg": "image/svg+xml"}
 
 

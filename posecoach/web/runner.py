@@ -23,5 +23,9 @@ def run_analysis(input_path: Path, exercise: str, out_dir: Path, progress: Progr
 
     progress(0.0, "starting")
     analysis = analyze_media(input_path, AnalysisOptions(exercise=exercise), on_frames)
-    progress(ANALYSIS_SHARE, "rendering the annotated video and report")
-    return dict(write_outputs(analysis, Path(out_dir), video=True))
+    progress(ANALYSIS_SHARE, "rendering the annotated video")
+
+    def on_render(done: int, total: int) -> None:
+        progress(ANALYSIS_SHARE + (1 - ANALYSIS_SHARE) * done / max(total, 1), "rendering the annotated video")
+
+    return dict(write_outputs(analysis, Path(out_dir), video=True, progress=on_render))

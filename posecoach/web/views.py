@@ -12,7 +12,7 @@ from posecoach.web.settings import exercise_label
 _STATUS_CLASS = {"good": "good", "ok": "good", "pass": "good", "great": "good",
                  "warn": "warn", "warning": "warn", "needs_work": "warn", "needs-work": "warn", "fair": "warn",
                  "bad": "bad", "fail": "bad", "poor": "bad", "error": "bad",
-                 "unusable": "bad", "no_person": "bad", "inconclusive": "neutral"}
+                 "unusable": "bad", "no_person": "bad", "inconclusive": "neutral", "not_assessable": "neutral"}
 _UNITS = (("_deg_s", "°/s"), ("_deg", "°"), ("_s", " s"), ("_px", " px"), ("_pct", " %"))
 TIMELINE_WIDTH = 1000
 ROW_HEIGHT = 26
@@ -79,22 +79,27 @@ def event_table(events: list[Any], limit: int = 60) -> dict[str, Any] | None:
             "count": len([e for e in events if isinstance(e, Mapping)])}
 
 
+def _intervals(report: Mapping[str, Any], key: str) -> list[Mapping[str, Any]]:
+    return [f for f in _list(report.get(key)) if isinstance(f, Mapping) and _num(f.get("start_s")) is not None]
+
+
 def timeline(report: Mapping[str, Any]) -> dict[str, Any] | None:
-    """Fault bars on a shared time axis, one row per fault code (SVG geometry in user units)."""
-    faults = [f for f in _list(report.get("faults")) if isinstance(f, Mapping) and _num(f.get("start_s")) is not None]
-    if not faults:
+    """Fault and recording-condition bars on a shared time axis, one row per code (SVG user units)."""
+    items = [(f, "fault") for f in _intervals(report, "faults")]
+    items += [(c, "condition") for c in _intervals(report, "conditions")]
+    if not items:
         return None
-    ends = [_num(f.get("end_s")) or _num(f.get("start_s")) or 0.0 for f in faults]
+    ends = [_num(f.get("end_s")) or _num(f.get("start_s")) or 0.0 for f, _ in items]
     duration = _num(_map(report.get("input")).get("duration_s")) or 0.0
     duration = max(duration, max(ends), 0.1)
-    codes = list(dict.fromkeys(str(f.get("code", "fault")) for f in faults))
+    codes = list(dict.fromkeys(str(f.get("code", "fault")) for f, _ in items))
     bars = []
-    for f, end in zip(faults, ends):
+    for (f, kind), end in zip(items, ends):
         start = _num(f.get("start_s")) or 0.0
-        x = TIMELINE_WIDTH * start / duration
-        bars.append({"x": round(x, 1), "y": codes.index(str(f.get("code", "fault"))) * ROW_HEIGHT + 4,
-                     "w": round(max(TIMELINE_WIDTH * (end - start) / duration, 4.0), 1),
-                     "code": str(f.get("code", "fault")), "start_s": round(start, 2), "end_s": round(end, 2),
+        code = str(f.get("code", "fault"))
+        bars.append({"x": round(TIMELINE_WIDTH * start / duration, 1), "y": codes.index(code) * ROW_HEIGHT + 4,
+                     "w": round(max(TIMELINE_WIDTH * (end - start) / duration, 4.0), 1), "kind": kind,
+                     "code": code, "start_s": round(start, 2), "end_s": round(end, 2),
                      "message": str(f.get("message", ""))})
     ticks = [{"x": round(TIMELINE_WIDTH * t / duration, 1), "label": f"{t:g} s"}
              for t in _tick_times(duration)]
@@ -128,7 +133,9 @@ def result_view(report: Mapping[str, Any], files: Mapping[str, Any]) -> dict[str
         "info": info, "metrics": metric_rows(_map(report.get("summary"))),
         "events": [(name.capitalize(), table) for name in ("holds", "swings", "reps")
                    if (table := event_table(_list(report.get(name)))) is not None],
+        "details": [str(d) for d in _list(verdict.get("details"))],
         "faults": [f for f in _list(report.get("faults")) if isinstance(f, Mapping)],
+        "conditions": [c for c in _list(report.get("conditions")) if isinstance(c, Mapping)],
         "timeline": timeline(report),
         "cues": [c for c in _list(report.get("cues")) if isinstance(c, Mapping)][:40],
         "files": files,

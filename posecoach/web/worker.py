@@ -66,6 +66,13 @@ class _Throttled:
         self._queue.set_progress(self._job_id, min(fraction, 0.99), stage)
 
 
+def remove_outputs(out_dir: Path) -> None:
+    """A session's output folder and any half-written sibling (`.ID.partial-*` of an interrupted run)."""
+    shutil.rmtree(out_dir, ignore_errors=True)
+    for leftover in out_dir.parent.glob(f".{out_dir.name}.*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+
+
 def run_job(db_path: str, job_id: str, runner_ref: str | Callable[..., Any], logs_dir: str) -> None:
     """Worker entry point (a spawned process, or a thread with isolation='thread')."""
     queue, history = JobQueue(Path(db_path)), HistoryStore(db_path)
@@ -73,12 +80,12 @@ def run_job(db_path: str, job_id: str, runner_ref: str | Callable[..., Any], log
     if job is None or job.status != "running":
         return
     try:
-        shutil.rmtree(job.out_dir, ignore_errors=True)   # a retry starts from a clean folder
+        remove_outputs(job.out_dir)                      # a retry starts from a clean folder
         job.out_dir.mkdir(parents=True, exist_ok=True)
         runner = resolve_runner(runner_ref)
         report = runner(job.input_path, job.exercise, job.out_dir, _Throttled(queue, job_id))
         if queue.get(job_id) is None:                  # deleted while it ran
-            shutil.rmtree(job.out_dir, ignore_errors=True)
+            remove_outputs(job.out_dir)
             return
         history.add_session(report, "upload", job.out_dir, session_id=job_id, created_at=job.created_at)
         queue.finish(job_id)
