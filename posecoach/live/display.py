@@ -73,7 +73,7 @@ class CvWindow:
                              "run with --headless (add --record to keep the annotated video)")
         self._title = title
         try:
-            cv2.namedWindow(title, cv2.WINDOW_NORMAL | cv2.WINDOW_KEEPRATIO)
+            cv2.namedWindow(title, cv2.WINDOW_NORMAL | cv2.WINDOW_KEEPRATIO | cv2.WINDOW_GUI_NORMAL)
         except cv2.error as exc:
             raise InputError("cannot open a window (no display?)",
                              "run it from a desktop session, set DISPLAY, or use --headless") from exc

@@ -1,0 +1,378 @@
+"""`posecoach live` without a model or a camera: the hand-over slot, the framing gate, the
+voice queue, source errors, and whole sessions with a scripted source, estimator and
+display (keys, every way of ending, saved outputs)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from posecoach.errors import ConfigError, InputError
+from posecoach.history import HistoryStore
+from posecoach.kinematics import ANGLE_NAMES, View
+from posecoach.landmarks import NUM_LANDMARKS, PoseFrame
+from posecoach.live import LiveOptions, LiveSession
+from posecoach.live import framing as fr
+from posecoach.live.cli import add_live_arguments, format_summary, options_from_args, run_live
+from posecoach.live.display import Command
+from posecoach.live.sources import LatestSlot, open_source
+from posecoach.live.voice import Voice, find_engine
+from posecoach.pipeline import Measurement
+from tests.builders import frame_from_xy, side_pose
+
+W, H = 320, 240
+
+
+# ---------------------------------------------------------------- fakes
+class FakeSource:
+    """A camera that delivers `n` grey frames at `fps` (paced or not), then stops, as an
+    unplugged camera does."""
+
+    name = "fake camera"
+
+    def __init__(self, n: int, fps: float = 30.0, pace: bool = False) -> None:
+        self.n, self.fps, self._pace = n, fps, pace
+        self.width, self.height = W, H
+        self.closed = False
+
+    def frames(self) -> Iterator[tuple[float, np.ndarray]]:
+        start = time.monotonic()
+        for i in range(self.n):
+            if self.closed:
+                return
+            if self._pace:
+                time.sleep(max(0.0, start + i / self.fps - time.monotonic()))
+            rgb = np.full((H, W, 3), 90, np.uint8)
+            rgb[:, : W // 2] = 60  # a left/right difference, to see mirroring
+            yield i / self.fps, rgb
+
+    def close(self) -> None:
+        self.closed = True
+
+
+class FakeEstimator:
+    """A person standing side-on, knee bending back and forth (or nobody); can fail."""
+
+    def __init__(self, fail_at: int | None = None, present: bool = True) -> None:
+        self.calls = 0
+        self.closed = False
+        self._fail_at, self._present = fail_at, present
+
+    def detect(self, rgb: np.ndarray, t_s: float = 0.0) -> PoseFrame:
+        self.calls += 1
+        if self._fail_at is not None and self.calls >= self._fail_at:
+            raise RuntimeError("inference blew up")
+        if not self._present:
+            return PoseFrame.empty(t_s, rgb.shape[1], rgb.shape[0])
+        xy = side_pose(thigh_deg=10.0, shank_deg=10.0 - 40.0 * (1 + np.sin(2 * np.pi * 0.5 * t_s)),
+                       hip=(W / 2, 110.0), scale=0.5)
+        return frame_from_xy(xy, t_s, rgb.shape[1], rgb.shape[0])
+
+    def close(self) -> None:
+        self.closed = True
+
+
+class ScriptedDisplay:
+    """Returns `script[n]` on the n-th poll after a frame was shown; keeps what it showed."""
+
+    def __init__(self, script: dict[int, Command | type[BaseException]] | None = None) -> None:
+        self.script = dict(script or {})
+        self.shown: list[np.ndarray] = []
+        self.closed = False
+
+    def show(self, rgb: np.ndarray) -> None:
+        self.shown.append(rgb.copy())
+
+    def poll(self, wait_ms: int = 1) -> Command | None:
+        action = self.script.pop(len(self.shown), None)
+        if isinstance(action, type) and issubclass(action, BaseException):
+            raise action
+        return action
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def run_session(tmp_path: Path, source: FakeSource, estimator: FakeEstimator | None = None,
+                display: ScriptedDisplay | None = None, **options: object):
+    opts = dict(exercise="curl-hip-lift", camera="fake", headless=display is None, pace=False,
+                out_dir=tmp_path / "out", history_db=tmp_path / "history.db",
+                framing=fr.FramingConfig(enabled=False))
+    opts.update(options)
+    session = LiveSession(LiveOptions(**opts), source=source, estimator=estimator or FakeEstimator(),
+                          display=display)
+    return session.run()
+
+
+def measurement(t_s: float = 0.0, detected: bool = True, in_frame: float = 1.0,
+                view: View = View.SIDE, people: int = 1) -> Measurement:
+    return Measurement(t_s=t_s, detected=detected, angles=np.full(len(ANGLE_NAMES), np.nan),
+                       xy=np.full((NUM_LANDMARKS, 2), np.nan), facing=1, view=view,
+                       width_ratio=0.1, in_frame=in_frame, num_people=people if detected else 0,
+                       back_bulge=np.nan, visibility=np.ones(NUM_LANDMARKS))
+
+
+# ---------------------------------------------------------------- LatestSlot
+def test_slot_keeps_only_the_newest_item_and_counts_the_dropped() -> None:
+    slot: LatestSlot[int] = LatestSlot()
+    for i in range(5):
+        slot.put(i)
+    assert slot.get(0) == 4
+    assert slot.dropped == 4
+    assert slot.get(0.01) is None and not slot.closed  # timeout, not the end
+
+
+def test_slot_in_keep_all_mode_hands_over_every_item_in_order() -> None:
+    slot: LatestSlot[int] = LatestSlot(keep_all=True)
+
+    def produce() -> None:
+        for i in range(200):
+            slot.put(i)
+        slot.close()
+
+    threading.Thread(target=produce).start()
+    got = []
+    while (item := slot.get(1.0)) is not None or not slot.closed:
+        if item is not None:
+            got.append(item)
+    assert got == list(range(200)) and slot.dropped == 0
+
+
+def test_closed_slot_gives_the_last_item_then_none_and_refuses_more() -> None:
+    slot: LatestSlot[str] = LatestSlot()
+    slot.put("last")
+    slot.close()
+    assert slot.get(0) == "last"
+    assert slot.get(0) is None and slot.closed
+    assert slot.put("late") is False
+
+
+# ---------------------------------------------------------------- framing
+@pytest.mark.parametrize("m, expected", [
+    (measurement(detected=False), fr.STEP_IN),             # nobody there
+    (measurement(people=2), fr.ONE_PERSON),                # a second person would be tracked
+    (measurement(in_frame=0.75), fr.STEP_BACK),            # feet (or head) cut off
+    (measurement(view=View.FRONT), fr.TURN_SIDE_ON),       # facing the camera
+    (measurement(view=View.UNKNOWN), fr.TURN_SIDE_ON),     # view not measurable
+    (measurement(view=View.OBLIQUE), None),                # analysers accept a 3/4 view
+    (measurement(), None),                                 # side-on, whole body in frame
+])
+def test_framing_guidance_names_the_one_thing_to_fix(m: Measurement, expected: str | None) -> None:
+    assert fr.framing_problem(m) == expected
+
+
+def test_gate_waits_for_steady_framing_then_counts_down_then_opens() -> None:
+    gate = fr.FramingGate(fr.FramingConfig(hold_s=0.5, countdown_s=3.0))
+    assert gate.update(measurement(0.0, in_frame=0.5)).message == fr.STEP_BACK
+    assert gate.update(measurement(0.1)).message == fr.HOLD_STILL          # good, not yet steady
+    status = gate.update(measurement(0.7))                                  # steady for 0.6 s
+    assert status.stage == fr.Stage.COUNTDOWN and status.countdown_s == pytest.approx(3.0)
+    assert gate.update(measurement(2.0)).countdown_s == pytest.approx(1.7)
+    assert gate.update(measurement(3.8)).active
+    assert gate.update(measurement(3.9, detected=False)).active             # open for good
+
+
+def test_losing_the_framing_during_the_countdown_goes_back_to_guidance() -> None:
+    gate = fr.FramingGate(fr.FramingConfig(hold_s=0.0, countdown_s=3.0))
+    assert gate.update(measurement(0.0)).stage == fr.Stage.COUNTDOWN
+    assert gate.update(measurement(1.0, view=View.FRONT)).message == fr.TURN_SIDE_ON
+    assert gate.update(measurement(1.1)).countdown_s == pytest.approx(3.0)  # starts again
+
+
+def test_disabled_gate_is_open_from_the_first_frame() -> None:
+    assert fr.FramingGate(fr.FramingConfig(enabled=False)).update(measurement(detected=False)).active
+
+
+# ---------------------------------------------------------------- voice
+@pytest.fixture
+def fake_engine(tmp_path: Path) -> tuple[list[str], Path]:
+    """A 'speech engine' that logs start/end of each utterance and takes 0.2 s."""
+    log = tmp_path / "speech.log"
+    script = tmp_path / "say.py"
+    script.write_text(
+        "import sys, time\n"
+        f"log = open({str(log)!r}, 'a')\n"
+        "log.write('start ' + sys.argv[-1] + '\\n'); log.flush()\n"
+        "time.sleep(0.2)\n"
+        "log.write('end ' + sys.argv[-1] + '\\n')\n")
+    return [sys.executable, str(script)], log
+
+
+def test_voice_never_blocks_never_overlaps_and_newest_pending_cue_wins(fake_engine) -> None:
+    command, log = fake_engine
+    voice = Voice(command)
+    started = time.monotonic()
+    for text in ("one", "two", "three"):  # "two" is replaced while "one" is spoken
+        voice.say(text)
+        time.sleep(0.02)
+    assert time.monotonic() - started < 0.15  # say() returned at once each time
+    deadline = time.monotonic() + 10
+    while len(voice.spoken) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    voice.close()
+    lines = log.read_text().split()
+    assert voice.spoken == ("one", "three")
+    assert lines == ["start", "one", "end", "one", "start", "three", "end", "three"]  # no overlap
+
+
+def test_missing_speech_engine_is_a_notice_not_a_failure(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert find_engine() is None
+    session = LiveSession(LiveOptions(exercise="leg-swing", voice=True, headless=True,
+                                      out_dir=tmp_path / "o", use_history=False),
+                          source=FakeSource(3), estimator=FakeEstimator())
+    assert len(session.notices) == 1 and "espeak-ng" in session.notices[0]
+    assert session.run().reason == "ended"
+
+
+# ---------------------------------------------------------------- sources
+@pytest.mark.parametrize("camera, message", [
+    ("definitely-not-here.mp4", "not found"),                # neither index, file nor URL
+    ("{tmp}/notes.txt", "not a video file"),                 # a file, but not a video
+    ("{tmp}/photo.png", "not a video file"),                 # a still is not a stream
+    ("97", "camera 97 could not be opened"),                 # no such camera
+    ("http://127.0.0.1:9/video", "could not be opened"),     # nothing listens there
+])
+def test_unusable_cameras_give_one_clear_input_error(tmp_path: Path, camera: str, message: str) -> None:
+    import cv2
+
+    (tmp_path / "notes.txt").write_text("hello")
+    cv2.imwrite(str(tmp_path / "photo.png"), np.zeros((8, 8, 3), np.uint8))
+    started = time.monotonic()
+    with pytest.raises(InputError) as err:
+        open_source(camera.format(tmp=tmp_path))
+    assert message in err.value.message and err.value.hint
+    assert "\n" not in err.value.message
+    assert time.monotonic() - started < 10
+
+
+def test_url_passwords_are_not_shown_in_errors() -> None:
+    with pytest.raises(InputError) as err:
+        open_source("rtsp://user:secret@127.0.0.1:9/stream")
+    assert "secret" not in err.value.message
+
+
+# ---------------------------------------------------------------- sessions
+def test_camera_that_stops_mid_session_ends_it_with_everything_saved(tmp_path: Path) -> None:
+    estimator = FakeEstimator()
+    summary = run_session(tmp_path, FakeSource(90), estimator)
+    out = tmp_path / "out"
+    assert summary.reason == "ended"
+    assert summary.frames_analysed == 90 and summary.frames_dropped == 0
+    report = json.loads((out / "report.json").read_text())
+    assert report["exercise"] == "curl-hip-lift" and report["pose"]["frames_analysed"] == 90
+    assert (out / "angles.csv").read_text().count("\n") == 91  # header + one row per frame
+    assert estimator.closed
+    [entry] = HistoryStore(tmp_path / "history.db").list_sessions()
+    assert entry.source == "live" and Path(entry.files_dir) == out.resolve()
+
+
+def test_inference_error_still_saves_the_session_then_raises(tmp_path: Path) -> None:
+    with pytest.raises(RuntimeError, match="blew up"):
+        run_session(tmp_path, FakeSource(90), FakeEstimator(fail_at=40))
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert report["pose"]["frames_analysed"] == 39
+
+
+def test_duration_ends_the_session(tmp_path: Path) -> None:
+    summary = run_session(tmp_path, FakeSource(300), duration_s=2.0)
+    assert summary.reason == "duration" and summary.frames_analysed == 60
+
+
+def test_quit_key_ends_and_saves(tmp_path: Path) -> None:
+    display = ScriptedDisplay({20: Command.QUIT})
+    summary = run_session(tmp_path, FakeSource(300, pace=True), display=display)
+    assert summary.reason == "quit" and display.closed
+    assert 15 <= summary.frames_analysed <= 30
+    assert (tmp_path / "out" / "report.json").exists()
+
+
+def test_ctrl_c_ends_and_saves(tmp_path: Path) -> None:
+    display = ScriptedDisplay({20: KeyboardInterrupt})
+    summary = run_session(tmp_path, FakeSource(300, pace=True), display=display)
+    assert summary.reason == "interrupted"
+    assert (tmp_path / "out" / "report.json").exists()
+
+
+def test_reset_and_switch_side_keep_every_set(tmp_path: Path) -> None:
+    display = ScriptedDisplay({30: Command.RESET, 60: Command.SWITCH_SIDE})
+    summary = run_session(tmp_path, FakeSource(90), display=display)
+    out = tmp_path / "out"
+    assert [s.number for s in summary.saved] == [1, 2, 3]
+    assert [s.out_dir for s in summary.saved] == [out / "set-1", out / "set-2", out]
+    frames = [json.loads((s.out_dir / "report.json").read_text())["pose"]["frames_analysed"]
+              for s in summary.saved]
+    assert sum(frames) == 90 and all(f >= 25 for f in frames)
+    assert len(HistoryStore(tmp_path / "history.db").list_sessions()) == 3
+
+
+def test_pause_stops_the_analysis_and_its_clock(tmp_path: Path) -> None:
+    display = ScriptedDisplay({10: Command.PAUSE, 40: Command.PAUSE})
+    summary = run_session(tmp_path, FakeSource(60), display=display)
+    assert summary.frames_analysed < 60 - 25  # about 30 frames went by paused
+    rows = (tmp_path / "out" / "angles.csv").read_text().splitlines()[1:]
+    times = [float(r.split(",")[0]) for r in rows]
+    assert max(np.diff(times)) < 0.05  # the paused second is not a gap in the set's clock
+
+
+def test_mirror_key_flips_the_picture_but_not_the_analysis(tmp_path: Path) -> None:
+    display = ScriptedDisplay({5: Command.MIRROR})
+    run_session(tmp_path, FakeSource(10), display=display)
+    plain, mirrored = display.shown[2], display.shown[8]
+    assert plain[H // 2, 5, 0] == 60 and mirrored[H // 2, 5, 0] == 90  # the dark half moved
+
+
+def test_framing_guidance_then_countdown_before_the_set_starts(tmp_path: Path) -> None:
+    summary = run_session(tmp_path, FakeSource(150), framing=fr.FramingConfig(hold_s=0.5, countdown_s=1.0))
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    # 0.5 s steady framing + 1 s countdown at 30 fps are not part of the set.
+    assert report["pose"]["frames_analysed"] == pytest.approx(150 - 45, abs=2)
+    assert summary.frames_analysed == 150
+
+
+def test_nothing_to_save_when_the_set_never_started(tmp_path: Path) -> None:
+    summary = run_session(tmp_path, FakeSource(20), FakeEstimator(present=False),
+                          framing=fr.FramingConfig())
+    assert summary.saved == [] and not (tmp_path / "out" / "report.json").exists()
+    assert "nothing to save" in format_summary(summary)
+
+
+def test_record_writes_the_annotated_view_in_real_time(tmp_path: Path) -> None:
+    from posecoach.video_io import probe
+
+    summary = run_session(tmp_path, FakeSource(60), record=True)
+    assert summary.recording == tmp_path / "out" / "annotated.mp4"
+    info = probe(summary.recording)
+    assert (info.width, info.height) == (W, H)
+    assert info.duration_s == pytest.approx(2.0, abs=0.15)
+    assert (tmp_path / "out" / "report.json").exists()  # the report swap kept the video
+
+
+# ---------------------------------------------------------------- CLI hooks
+def parse(*argv: str) -> argparse.Namespace:
+    return add_live_arguments(argparse.ArgumentParser()).parse_args(list(argv))
+
+
+def test_cli_flags_map_onto_options() -> None:
+    opts = options_from_args(parse("--exercise", "leg-swing", "--camera", "2", "--model", "full", "--mirror",
+                                   "--record", "--headless", "--out", "x", "--duration", "5"))
+    assert (opts.exercise, opts.camera, opts.model, opts.mirror, opts.record, opts.headless,
+            opts.out_dir, opts.duration_s, opts.pace) == ("leg-swing", "2", "full", True, True, True,
+                                                          Path("x"), 5.0, True)
+    defaults = options_from_args(parse("--exercise", "origin-stretch"))
+    assert (defaults.camera, defaults.model, defaults.voice, defaults.out_dir) == ("0", "lite", False, None)
+
+
+def test_cli_rejects_a_bad_duration_and_a_bad_camera() -> None:
+    with pytest.raises(ConfigError):
+        options_from_args(parse("--exercise", "leg-swing", "--duration", "-1"))
+    with pytest.raises(InputError):
+        run_live(parse("--exercise", "leg-swing", "--camera", "no-such-video.mp4", "--headless"))
