@@ -224,6 +224,7 @@ class LiveSession:
         except KeyboardInterrupt:
             self._finish("interrupted")
         finally:
+            elapsed_s = time.monotonic() - started
             self._stop.set()
             grabber.stop()
             worker.join(timeout=10.0)
@@ -235,7 +236,7 @@ class LiveSession:
                              history_db=opts.history_db, use_history=opts.use_history)
         if self._error is not None:
             raise self._error
-        return self._summary(saved, recorder, grabber, time.monotonic() - started)
+        return self._summary(saved, recorder, grabber, elapsed_s)
 
     def _loop(self, results: LatestSlot[LiveStep], recorder: LiveRecorder | None, started: float) -> None:
         opts = self._options
