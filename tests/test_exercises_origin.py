@@ -74,8 +74,16 @@ def test_forward_leg_survives_label_swaps():
     # A curled standing forward fold, head tucked, hips over the ankles.
     ("curled_forward_fold", dict(trunk=105, thigh=-3, knee=4, neck=75),
      {"rounded_back", "hips_not_back"}),
-    # Flat neck, but the mask sees the back bulge.
-    ("bulging_back", dict(trunk=65, thigh=14, knee=14, neck=5, bulge=0.12), {"rounded_back"}),
+    # Folded far past what the hip allows with straight knees, head in line: the spine
+    # made the difference (the real forward-fold clip reads ~150 deg).
+    ("deep_curled_fold", dict(trunk=135, thigh=15, knee=10, neck=-5), {"rounded_back"}),
+    # Flat neck, but the mask sees the back bulge strongly.
+    ("bulging_back", dict(trunk=65, thigh=14, knee=14, neck=5, bulge=0.15), {"rounded_back"}),
+    # A conventional deadlift from the floor: knees well bent, head looking down at the
+    # bar at the start; deep hip flexion with bent knees is not spinal flexion.
+    ("floor_deadlift", dict(trunk=70, thigh=60, knee=85, neck=-10), {"knees_bent"}),
+    # Shallow lean with the chin tucked: too upright to judge rounding.
+    ("shallow_tucked", dict(trunk=35, thigh=10, knee=10, neck=45), set()),
     # Trunk leans but the pelvis stays over the ankles.
     ("hips_over_ankles", dict(trunk=60, thigh=-4, knee=6, neck=5), {"hips_not_back"}),
     # A squat, not a hinge.

@@ -123,10 +123,13 @@ class Debounced:
         self._last_true = NAN
         self.intervals: list[tuple[float, float]] = []
 
-    def update(self, t_s: float, evidence: bool | None) -> bool:
+    def update(self, t_s: float, evidence: bool | None, since_s: float | None = None) -> bool:
+        """`since_s`: when the evidence really began, if it is only confirmed now (e.g. a
+        bounce is known after a few reversals); the interval is backdated to it."""
         if evidence:
             if not finite(self._first_true):
-                self._first_true = t_s
+                self._first_true = min(t_s, since_s) if since_s is not None and finite(since_s) \
+                    else t_s
             self._last_true = t_s
             if not self.active and t_s - self._first_true >= self.on_s:
                 self.active = True
@@ -158,15 +161,29 @@ class FaultBook:
         self._events: list[Fault] = []
         self._event_active: dict[str, float] = {}   # code -> until t_s
 
-    def update(self, code: str, t_s: float, evidence: bool | None,
-               on_s: float | None = None, off_s: float | None = None) -> bool:
+    def update(self, code: str, t_s: float, evidence: bool | None, on_s: float | None = None,
+               off_s: float | None = None, since_s: float | None = None) -> bool:
         track = self._tracks.get(code)
         if track is None:
             track = self._tracks[code] = Debounced(
                 self._on_s if on_s is None else on_s, self._off_s if off_s is None else off_s)
-        return track.update(t_s, evidence)
+        return track.update(t_s, evidence, since_s)
 
-    def add_event(self, code: str, start_s: float, end_s: float, show_until_s: float) -> None:
+    def add_event(self, code: str, start_s: float, end_s: float, show_until_s: float,
+                  merge_gap_s: float | None = None) -> None:
+        """A fault judged per event (swing, rep). With `merge_gap_s`, an event that starts
+        within that gap of the previous one of the same code extends it (one fault over
+        a run of swings rather than one per swing)."""
+        if merge_gap_s is not None:
+            for i in range(len(self._events) - 1, -1, -1):
+                prev = self._events[i]
+                if prev.code == code:
+                    if start_s - prev.end_s <= merge_gap_s:
+                        self._events[i] = Fault(code, min(prev.start_s, start_s),
+                                                max(prev.end_s, end_s), prev.message)
+                        self._event_active[code] = show_until_s
+                        return
+                    break
         self._events.append(Fault(code, start_s, end_s, message_for(code)))
         self._event_active[code] = show_until_s
 

@@ -6,7 +6,8 @@ label swap by the pose model changes nothing. A causal turning-point detector (p
 prominence >= `reversal_deg`) finds each forward peak and the backward peak after it;
 that pair is one swing. Faults: trunk_sway, stance_knee_bent, progressing_too_fast.
 
-Swing dicts: swing (1-based), forward_peak_t_s, forward_peak_deg, backward_peak_t_s,
+Swing dicts: swing (1-based), start_s (the backward peak before it, at
+most as long before the forward peak as the backward peak is after it), forward_peak_t_s, forward_peak_deg, backward_peak_t_s,
 backward_peak_deg, amplitude_deg (forward - backward thigh angle), hip_amplitude_deg
 (the same arc relative to the trunk line), trunk_sway_deg, stance_knee_deg.
 """
@@ -189,8 +190,10 @@ class LegSwingAnalyser:
         sway = sway_deg(np.asarray(self._trunk[i0:i1], float),
                         np.asarray(self._thigh[i0:i1], float), arc)
         hip_arc = self._value_at(self._hip, peak.t_s) - self._value_at(self._hip, back.t_s)
+        half = back.t_s - peak.t_s
         return {
             "swing": len(self._swings) + 1,
+            "start_s": opt(max(before.t_s if before is not None else -np.inf, peak.t_s - half), 3),
             "forward_peak_t_s": opt(peak.t_s, 3), "forward_peak_deg": opt(peak.value, 1),
             "backward_peak_t_s": opt(back.t_s, 3), "backward_peak_deg": opt(back.value, 1),
             "amplitude_deg": opt(arc, 1), "hip_amplitude_deg": opt(hip_arc, 1),
@@ -203,8 +206,8 @@ class LegSwingAnalyser:
         prev = self._swings[-1] if self._swings else None
         self._swings.append(swing)
         if swing["trunk_sway_deg"] is not None and swing["trunk_sway_deg"] > th.trunk_sway_deg:
-            book.add_event("trunk_sway", swing["forward_peak_t_s"] - 0.0,
-                           swing["backward_peak_t_s"], t + 3.0)
+            book.add_event("trunk_sway", swing["start_s"], swing["backward_peak_t_s"], t + 3.0,
+                           merge_gap_s=0.1)
         if prev is not None and swing["amplitude_deg"] - prev["amplitude_deg"] > th.jump_deg:
             book.add_event("progressing_too_fast", prev["forward_peak_t_s"],
                            swing["backward_peak_t_s"], t + 3.0)

@@ -110,17 +110,23 @@ def _neck_flexion(sample: PoseSample, s: int) -> float:
 
 
 def rounded_back_score(f: StretchFrame, th: OriginStretchThresholds) -> float:
-    """Weighted evidence in [0, 1] from the independent proxies available (NaN: none)."""
+    """Evidence of spinal rounding in [0, 1] from the independent proxies available,
+    combined as a noisy-OR (one strong proxy suffices; a missing or quiet proxy is not
+    evidence against). NaN when none is measurable. See docs/biomechanics.md#rounded."""
+    excess = NAN
+    if finite(f.knee) and f.knee <= th.straight_knee_max_deg:
+        excess = f.hip_flexion    # chord-thigh angle; past the straight-leg hip range = spine
     hip_share = f.hip_flexion / f.trunk if finite(f.trunk) and f.trunk > 0 else NAN
     parts = (
-        (_ramp(hip_share, th.hip_share_ok, th.hip_share_bad), 1.0),
-        (_ramp(f.neck_flexion, th.neck_flexion_ok_deg, th.neck_flexion_bad_deg), 1.0),
+        (_ramp(excess, th.straight_hip_max_deg, th.straight_hip_bad_deg), th.excess_weight),
+        (_ramp(f.neck_flexion, th.neck_flexion_ok_deg, th.neck_flexion_bad_deg), th.neck_weight),
+        (_ramp(hip_share, th.hip_share_ok, th.hip_share_bad), th.hip_share_weight),
         (_ramp(f.bulge, th.bulge_ok, th.bulge_bad), th.bulge_weight),
     )
     avail = [(e, w) for e, w in parts if finite(e)]
     if not avail:
         return NAN
-    return float(sum(e * w for e, w in avail) / sum(w for _, w in avail))
+    return float(1.0 - np.prod([1.0 - e * w for e, w in avail]))
 
 
 @dataclass
@@ -210,6 +216,7 @@ class OriginStretchAnalyser:
         th, book = self._th, self._coach.faults
         active = set(book.active(t))
         rounded = knees = hips = bounce = None
+        bounce_since = None
         if f is not None and finite(f.trunk):
             if f.trunk >= th.rounded_min_trunk_deg:
                 score = rounded_back_score(f, th)
@@ -224,15 +231,16 @@ class OriginStretchAnalyser:
                 need = th.hips_back_min_frac * math.sin(math.radians(min(f.trunk, 90.0)))
                 margin = th.hips_back_margin_frac if "hips_not_back" in active else 0.0
                 hips = shift < need + margin
-            bounce = self._bouncing(t, f.trunk)
+            bounce, bounce_since = self._bouncing(t, f.trunk)
         book.update("rounded_back", t, rounded)
         book.update("knees_bent", t, knees)
         book.update("hips_not_back", t, hips)
-        book.update("bouncing", t, bounce, on_s=0.0)
+        book.update("bouncing", t, bounce, on_s=0.0, since_s=bounce_since)
         return book.active(t)
 
-    def _bouncing(self, t: float, trunk: float) -> bool:
-        """Several small reversals of the (lightly smoothed) trunk lean while hinged."""
+    def _bouncing(self, t: float, trunk: float) -> tuple[bool, float | None]:
+        """Several small reversals of the (lightly smoothed) trunk lean while hinged;
+        also when the bouncing began (the first turn of the run of small reversals)."""
         th = self._th
         self._bounce_ma.add(t, trunk)
         turn = self._bounce_zig.update(t, float(np.mean(self._bounce_ma.values)))
@@ -241,10 +249,15 @@ class OriginStretchAnalyser:
         while self._turns and self._turns[0][0] < t - th.bounce_window_s:
             self._turns.popleft()
         if trunk < th.hold_min_trunk_deg:
-            return False
+            return False, None
         turns = list(self._turns)
-        small = sum(1 for a, b in zip(turns, turns[1:]) if abs(b[1] - a[1]) <= th.bounce_max_deg)
-        return small >= th.bounce_min_reversals - 1
+        run, since = 0, None
+        for a, b in zip(turns, turns[1:]):
+            if abs(b[1] - a[1]) <= th.bounce_max_deg:
+                run, since = run + 1, (a[0] if run == 0 else since)
+            else:
+                run, since = 0, None
+        return run >= th.bounce_min_reversals - 1, since
 
     def _update_phase(self, t: float, dt: float, f: StretchFrame | None, good: bool) -> None:
         if f is None or not finite(f.trunk):
