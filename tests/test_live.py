@@ -356,6 +356,35 @@ def test_record_writes_the_annotated_view_in_real_time(tmp_path: Path) -> None:
     assert (tmp_path / "out" / "report.json").exists()  # the report swap kept the video
 
 
+class RecordingVoice:
+    def __init__(self) -> None:
+        self.said: list[str] = []
+
+    def say(self, text: str) -> None:
+        self.said.append(text)
+
+    def close(self) -> None:
+        pass
+
+
+def test_voice_speaks_framing_guidance_once_not_every_frame(tmp_path: Path) -> None:
+    voice = RecordingVoice()
+    session = LiveSession(LiveOptions(exercise="leg-swing", headless=True, pace=False,
+                                      out_dir=tmp_path / "o", use_history=False),
+                          source=FakeSource(30), estimator=FakeEstimator(present=False), voice=voice)
+    session.run()
+    assert voice.said == [fr.STEP_IN]  # 1 s of "nobody there": said once, not 30 times
+
+
+def test_window_without_a_display_is_an_input_error_not_a_crash(monkeypatch) -> None:
+    from posecoach.live.display import CvWindow
+
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.setattr(sys, "platform", "linux")
+    with pytest.raises(InputError, match="no display"):
+        CvWindow()
+
+
 # ---------------------------------------------------------------- CLI hooks
 def parse(*argv: str) -> argparse.Namespace:
     return add_live_arguments(argparse.ArgumentParser()).parse_args(list(argv))

@@ -17,11 +17,12 @@ from tests.conftest import REALCLIPS, SAMPLES
 
 pytestmark = pytest.mark.slow
 
-# Exercise -> sample clip name patterns (sample_videos/, generated) and a real-clip fallback.
+# Exercise -> a sample clip with a fault to find (sample_videos/, 640x480 so decoding is
+# cheap) and a real-clip fallback where one gives stable verdicts.
 CLIPS = {
-    "origin-stretch": ("origin_stretch_good*.mp4", "forwardfold_standing_side_istock.mp4"),
-    "leg-swing": ("leg_swing_good*.mp4", None),
-    "curl-hip-lift": ("curl_hip_lift_good*.mp4", None),
+    "origin-stretch": ("origin_stretch_knees_bent_right.mp4", "forwardfold_standing_side_istock.mp4"),
+    "leg-swing": ("leg_swing_too_fast_left.mp4", None),
+    "curl-hip-lift": ("curl_hip_lift_no_hip_lift_right.mp4", None),
 }
 
 

@@ -8,6 +8,8 @@ m mirror; closing the window quits). Both run on the main thread, as Qt requires
 from __future__ import annotations
 
 import enum
+import os
+import sys
 import time
 from typing import Protocol
 
@@ -71,6 +73,11 @@ class CvWindow:
         if not gui_available():
             raise InputError("this OpenCV build has no window support",
                              "run with --headless (add --record to keep the annotated video)")
+        if sys.platform.startswith("linux") and not os.environ.get("DISPLAY"):
+            # Qt would abort the whole process rather than raise.
+            raise InputError("no display to open the live window on (DISPLAY is not set)",
+                             "run it from a desktop session, or use --headless (with --record to "
+                             "keep the annotated video)")
         self._title = title
         try:
             cv2.namedWindow(title, cv2.WINDOW_NORMAL | cv2.WINDOW_KEEPRATIO | cv2.WINDOW_GUI_NORMAL)
