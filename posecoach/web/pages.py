@@ -16,12 +16,12 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
-from posecoach.history import PROGRESSION, SIDES
+from posecoach.history import PROGRESSION, SIDES, metrics_for
 from posecoach.web.api import analysis_body, check_id, delete_everything, file_links
 from posecoach.web.app import WEB_DIR, WebContext, get_ctx
 from posecoach.web.charts import progression_png
 from posecoach.web.settings import exercise_ids, exercise_label
-from posecoach.web.views import result_view
+from posecoach.web.views import fmt_value, result_view
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=WEB_DIR / "templates")
@@ -85,7 +85,10 @@ def history_page(request: Request, exercise: str = "", side: str = "",
     charts = [{"exercise": e, "label": exercise_label(e),
                "url": f"/history/charts/{e}.png" + (f"?side={side}" if side in SIDES else "")} for e in shown]
     known = sorted(set(exercise_ids()) | set(ctx.history.exercises()))
-    return render(request, "history.html", page="history", sessions=sessions, charts=charts,
+    metrics = {s.id: [(m.label, fmt_value("_" + m.unit if m.unit in ("s", "deg") else "", value))
+                      for m in metrics_for(s.exercise) if (value := s.metrics.get(m.key)) is not None]
+               for s in sessions}
+    return render(request, "history.html", page="history", sessions=sessions, charts=charts, metrics=metrics,
                   exercises=known, sides=SIDES, exercise=exercise, side=side)
 
 
