@@ -185,7 +185,8 @@ class CurlHipLiftAnalyser:
 
     def _finish_rep(self, t: float) -> None:
         rep, self._rep = self._rep, None
-        if rep is None or not finite(rep.peak_knee) or rep.peak_knee < self._th.rep_min_peak_knee_deg:
+        if rep is None or not finite(rep.peak_knee) or rep.peak_knee < self._th.rep_min_peak_knee_deg \
+                or t - rep.start_s < self._th.rep_min_s:
             return
         rep.end_s = t
         record = self._rep_record(rep, len(self._reps) + 1)
@@ -199,6 +200,12 @@ class CurlHipLiftAnalyser:
         start_s, end_s = rep.start_s, rep.end_s
         if refine:
             start_s, end_s = excursion_bounds(self._knee_t, self._knee, start_s, rep.peak_t, end_s)
+            # Never into the neighbouring reps.
+            i = self._done.index(rep) if rep in self._done else -1
+            if i > 0:
+                start_s = max(start_s, self._done[i - 1].end_s)
+            if 0 <= i < len(self._done) - 1:
+                end_s = min(end_s, self._done[i + 1].start_s)
         return {
             "rep": number, "start_s": opt(start_s, 3), "end_s": opt(end_s, 3),
             "duration_s": opt(end_s - start_s, 3), "peak_t_s": opt(rep.peak_t, 3),

@@ -334,7 +334,7 @@ class OriginStretchAnalyser:
         i0, i1 = bisect.bisect_left(ts, start_s), bisect.bisect_right(ts, end_s)
         frames = self._frames[i0:i1]
         duration = end_s - start_s
-        if not frames:
+        if not frames or duration < self._th.hold_min_s:
             return None
         good_s = sum(dt for dt, fr in zip(_dts(frames), frames) if fr[4])
         return {

@@ -113,6 +113,7 @@ class CurlHipLiftThresholds:
     rep_start_knee_deg: float = 40.0    # [rep] knee flexion that starts a rep
     rep_end_knee_deg: float = 25.0      # [rep] ... and ends it (hysteresis)
     rep_min_peak_knee_deg: float = 45.0  # [rep] a counted rep curls at least this far
+    rep_min_s: float = 0.5              # [rep] ... and lasts at least this long
     rest_window_s: float = 5.0          # [rep] baseline of the resting leg
     partial_min_deg: float = 75.0       # [range] peak knee flexion short of this: partial
     partial_rel: float = 0.8            # [range] ... or short of this x the best rep
