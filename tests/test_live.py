@@ -282,6 +282,19 @@ def test_inference_error_still_saves_the_session_then_raises(tmp_path: Path) -> 
     assert report["pose"]["frames_analysed"] == 39
 
 
+def test_display_error_still_saves_the_session_then_raises(tmp_path: Path) -> None:
+    class BrokenDisplay(ScriptedDisplay):
+        def show(self, rgb: np.ndarray) -> None:
+            super().show(rgb)
+            if len(self.shown) == 30:
+                raise OSError("display gone")
+
+    with pytest.raises(OSError, match="display gone"):
+        run_session(tmp_path, FakeSource(300), display=BrokenDisplay())
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert 29 <= report["pose"]["frames_analysed"] <= 32
+
+
 def test_duration_ends_the_session(tmp_path: Path) -> None:
     summary = run_session(tmp_path, FakeSource(300), duration_s=2.0)
     assert summary.reason == "duration" and summary.frames_analysed == 60

@@ -85,7 +85,7 @@ def test_live_window_shows_the_overlay(xvfb: str, tmp_path: Path) -> None:
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     best, shot = 0, None
     deadline = time.monotonic() + 60
-    while live.poll() is None and time.monotonic() < deadline and best <= 2000:
+    while live.poll() is None and time.monotonic() < deadline and best <= 1000:
         time.sleep(0.5)
         dump = subprocess.run(["xwd", "-root", "-silent", "-display", xvfb], capture_output=True)
         if dump.returncode == 0 and dump.stdout:

@@ -59,14 +59,24 @@ class LiveStats:
 
 def _text(img: np.ndarray, text: str, org: tuple[int, int], scale: float, colour: tuple[int, int, int],
           thickness: int, style: HudStyle) -> None:
-    cv2.putText(img, text, org, FONT, scale, style.shadow, thickness + 2, AA)
+    # Shadow offset rather than thicker: OpenCV 5's fonts get wider with thickness.
+    off = max(1, thickness // 2 + 1)
+    cv2.putText(img, text, (org[0] + off, org[1] + off), FONT, scale, style.shadow, thickness, AA)
     cv2.putText(img, text, org, FONT, scale, colour, thickness, AA)
 
 
 def _centred(img: np.ndarray, text: str, y: int, scale: float, colour: tuple[int, int, int],
              thickness: int, style: HudStyle) -> None:
-    (w, _), _ = cv2.getTextSize(text, FONT, scale, thickness)
-    _text(img, text, (max(4, (img.shape[1] - w) // 2), y), scale, colour, thickness, style)
+    """Text centred on a dimmed box, so it reads on any background."""
+    (w, h), base = cv2.getTextSize(text, FONT, scale, thickness)
+    x = max(4, (img.shape[1] - w) // 2)
+    pad = max(4, h // 3)
+    y0, y1 = max(0, y - h - pad), min(img.shape[0], y + base + pad)
+    x0, x1 = max(0, x - pad), min(img.shape[1], x + w + pad)
+    if y1 > y0 and x1 > x0:
+        region = img[y0:y1, x0:x1]
+        region[:] = (region * 0.45).astype(np.uint8)
+    _text(img, text, (x, y), scale, colour, thickness, style)
 
 
 def draw_hud(img: np.ndarray, fps: float, latency_ms: float, *, guidance: str | None = None,

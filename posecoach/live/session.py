@@ -134,7 +134,6 @@ class LiveSession:
         self._reason = "ended"
         self._error: BaseException | None = None
         self._analysed = 0
-        self._paused = False
         self._mirror = options.mirror
         self._stats = LiveStats()
         self._shown = 0
@@ -223,11 +222,16 @@ class LiveSession:
             self._loop(results, recorder, started)
         except KeyboardInterrupt:
             self._finish("interrupted")
+        except BaseException as exc:  # noqa: BLE001 - saved first, re-raised below
+            self._error = self._error or exc
+            self._finish("error")
         finally:
             elapsed_s = time.monotonic() - started
             self._stop.set()
+            results.close()  # a blocked hand-over (--no-pace) gives up
             grabber.stop()
-            worker.join(timeout=10.0)
+            if worker.ident is not None:
+                worker.join(timeout=10.0)
             self._close_io(recorder)
         if self._error is None and grabber.error is not None:
             self._error, self._reason = grabber.error, "error"
@@ -266,7 +270,6 @@ class LiveSession:
                 annotator.reset()
                 self._commands.put(command)
             elif command == Command.PAUSE:
-                self._paused = not self._paused
                 self._commands.put(command)
             if (opts.pace and opts.duration_s is not None
                     and time.monotonic() - started > opts.duration_s + 2.0):

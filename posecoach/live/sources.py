@@ -263,6 +263,8 @@ class FrameGrabber:
             self.slot.close()
 
     def stop(self) -> None:
+        """Stop reading (idempotent; fine before `start`)."""
         self.slot.close()
         self._source.close()
-        self._thread.join(timeout=5.0)
+        if self._thread.ident is not None:
+            self._thread.join(timeout=5.0)
