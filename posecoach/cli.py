@@ -233,6 +233,21 @@ def build_parser() -> argparse.ArgumentParser:
     p_an.add_argument("--json", action="store_true", help="print the report summary as JSON on stdout")
     p_an.set_defaults(func=_cmd_analyze)
 
+    from posecoach.live.cli import add_live_arguments, run_live
+    from posecoach.web.cli import add_history_arguments, add_serve_arguments, run_history, run_serve
+
+    p_live = sub.add_parser("live", help="real-time coaching from a webcam, video file or stream")
+    add_live_arguments(p_live)
+    p_live.set_defaults(func=run_live)
+
+    p_serve = sub.add_parser("serve", help="web app: upload clips, read results, track progress")
+    add_serve_arguments(p_serve)
+    p_serve.set_defaults(func=run_serve)
+
+    p_history = sub.add_parser("history", help="print your progression per exercise")
+    add_history_arguments(p_history)
+    p_history.set_defaults(func=run_history)
+
     p_samples = sub.add_parser("samples", help="regenerate the synthetic sample videos")
     ssub = p_samples.add_subparsers(dest="samples_cmd", required=True)
     p_gen = ssub.add_parser("generate", help="render sample clips with ground truth")
