@@ -275,6 +275,18 @@ def test_camera_that_stops_mid_session_ends_it_with_everything_saved(tmp_path: P
     assert entry.source == "live" and Path(entry.files_dir) == out.resolve()
 
 
+def test_camera_that_hangs_without_closing_ends_the_session_after_the_stall_time(tmp_path: Path) -> None:
+    class HangingSource(FakeSource):
+        def frames(self) -> Iterator[tuple[float, np.ndarray]]:
+            yield from super().frames()
+            while not self.closed:  # no more frames, but no end either
+                time.sleep(0.01)
+
+    summary = run_session(tmp_path, HangingSource(30), stall_s=0.5)
+    assert summary.reason == "stalled" and summary.frames_analysed == 30
+    assert (tmp_path / "out" / "report.json").exists()
+
+
 def test_inference_error_still_saves_the_session_then_raises(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError, match="blew up"):
         run_session(tmp_path, FakeSource(90), FakeEstimator(fail_at=40))

@@ -70,6 +70,7 @@ class LiveOptions:
     draw_headless: bool = False       # draw the overlay even without a window (bench)
     use_history: bool = True
     history_db: Path | None = None
+    stall_s: float = 10.0             # no frame for this long: the camera stopped delivering
 
     def wants_mask(self) -> bool:
         return AnalysisOptions(exercise=self.exercise, segmentation=self.segmentation).wants_mask()
@@ -87,7 +88,7 @@ class LiveStep:
 @dataclass(frozen=True)
 class LiveSummary:
     out_dir: Path
-    reason: str                 # quit, interrupted, ended, duration, error
+    reason: str                 # quit, interrupted, ended, stalled, duration, error
     saved: list[SavedSet]
     recording: Path | None
     frames_captured: int
@@ -155,6 +156,7 @@ class LiveSession:
         first_t: float | None = None
         paused_at: float | None = None
         paused_total = 0.0
+        last_frame_at = time.monotonic()
         try:
             while not self._stop.is_set():
                 cap = grabber.slot.get(timeout=0.1)
@@ -162,7 +164,11 @@ class LiveSession:
                     if grabber.slot.closed:
                         self._finish("ended")
                         return
+                    if time.monotonic() - last_frame_at > self._options.stall_s:
+                        self._finish("stalled")
+                        return
                     continue
+                last_frame_at = time.monotonic()
                 first_t = cap.t_s if first_t is None else first_t
                 if self._options.duration_s is not None and cap.t_s - first_t >= self._options.duration_s:
                     self._finish("duration")
