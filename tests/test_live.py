@@ -191,6 +191,30 @@ def test_disabled_gate_is_open_from_the_first_frame() -> None:
     assert fr.FramingGate(fr.FramingConfig(enabled=False)).update(measurement(detected=False)).active
 
 
+# ---------------------------------------------------------------- HUD
+def test_stats_measure_fps_over_the_window_and_latency_percentiles() -> None:
+    from posecoach.live.hud import LiveStats
+
+    stats = LiveStats(window_s=1.0)
+    for i in range(60):  # 30 fps for 2 s, each frame shown 40 ms after capture
+        stats.tick(captured_at=i / 30 - 0.040, now=i / 30)
+    assert stats.fps == pytest.approx(30.0, rel=0.01)
+    assert stats.percentile_ms(50) == pytest.approx(40.0) and stats.last_latency_ms == pytest.approx(40.0)
+
+
+def test_hud_draws_status_guidance_and_countdown_in_place() -> None:
+    from posecoach.live.hud import draw_hud
+
+    img = np.full((H, W, 3), 128, np.uint8)
+    out = draw_hud(img, fps=29.7, latency_ms=35.0, guidance=fr.STEP_BACK)
+    assert out is img
+    assert (img[H // 2 - 30: H // 2 + 10] != 128).any()          # guidance across the middle
+    assert (img[:, W - 60:] != 128).any()                        # fps / latency at the right
+    counting = np.full((H, W, 3), 128, np.uint8)
+    draw_hud(counting, fps=0.0, latency_ms=float("nan"), countdown_s=2.2)
+    assert (counting[H // 3: 2 * H // 3] != 128).sum() > 500       # a big "3"
+
+
 # ---------------------------------------------------------------- voice
 @pytest.fixture
 def fake_engine(tmp_path: Path) -> tuple[list[str], Path]:

@@ -89,7 +89,10 @@ def options_from_args(args: argparse.Namespace) -> "LiveOptions":
 def run_live(args: argparse.Namespace) -> int:
     from posecoach.live.session import LiveSession
 
+    from posecoach.pose import resolve_model
+
     options = options_from_args(args)
+    resolve_model(options.model, progress=lambda line: print(line, file=sys.stderr))  # install once, visibly
     with _sigterm_as_interrupt():
         session = LiveSession(options)
         for notice in session.notices:
