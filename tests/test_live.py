@@ -449,6 +449,13 @@ def test_cli_flags_map_onto_options() -> None:
     assert (defaults.camera, defaults.model, defaults.voice, defaults.out_dir) == ("0", "lite", False, None)
 
 
+def test_unknown_exercise_is_a_config_error_before_anything_is_opened(tmp_path: Path) -> None:
+    source = FakeSource(3)
+    with pytest.raises(ConfigError):
+        LiveSession(LiveOptions(exercise="yoga", headless=True), source=source, estimator=FakeEstimator())
+    assert not source.closed  # never touched: nothing was opened for it
+
+
 def test_cli_rejects_a_bad_duration_and_a_bad_camera() -> None:
     with pytest.raises(ConfigError):
         options_from_args(parse("--exercise", "leg-swing", "--duration", "-1"))

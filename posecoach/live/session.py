@@ -114,6 +114,7 @@ class LiveSession:
                  estimator: PoseDetector | None = None, display: Display | None = None,
                  voice: Voice | None = None) -> None:
         self._options = options
+        self._coach = LiveCoach(options.exercise, options.measure, options.framing)  # checks the id first
         self._source = source if source is not None else open_source(options.camera, pace=options.pace)
         self._notices: list[str] = []
         try:
@@ -128,7 +129,6 @@ class LiveSession:
             raise
         self._voice = voice if voice is not None or not options.voice else self._open_voice()
         self._out_dir = options.out_dir or default_out_dir()
-        self._coach = LiveCoach(options.exercise, options.measure, options.framing)
         self._finished: list[SetRecord] = []
         self._commands: queue.SimpleQueue[Command] = queue.SimpleQueue()
         self._stop = threading.Event()
