@@ -15,13 +15,13 @@ ANALYSIS_SHARE = 0.7   # share of the progress bar for pose estimation; the rest
 
 
 def run_analysis(input_path: Path, exercise: str, out_dir: Path, progress: ProgressFn) -> dict[str, Any]:
+    progress(0.0, "loading the pose model")
     from posecoach.analysis import AnalysisOptions, analyze_media
     from posecoach.report import write_outputs
 
     def on_frames(done: int, total: int) -> None:
         progress(ANALYSIS_SHARE * done / max(total, 1), "analysing movement")
 
-    progress(0.0, "starting")
     analysis = analyze_media(input_path, AnalysisOptions(exercise=exercise), on_frames)
     progress(ANALYSIS_SHARE, "rendering the annotated video")
 

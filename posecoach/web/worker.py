@@ -1,8 +1,9 @@
 """Running analysis jobs: a bounded set of worker processes fed from the SQLite queue.
 
 The supervisor (one thread in the server) claims queued jobs while fewer than `workers`
-run, and starts each in its own spawned process: a clip that crashes or hangs the
-decoder takes down only its own job. The worker writes progress (throttled), the
+run, and starts each in its own fresh interpreter (`python -m posecoach.web.worker`,
+not multiprocessing: nothing depends on how the server's main module was started): a
+clip that crashes or hangs the decoder takes down only its own job. The worker writes progress (throttled), the
 session and the final status to SQLite itself; the supervisor marks a job failed when
 its process died without doing so. On shutdown running workers are stopped and their
 jobs stay `running`, so the next start retries them once (see posecoach.web.jobs).
@@ -12,8 +13,11 @@ from __future__ import annotations
 
 import importlib
 import logging
-import multiprocessing
+import os
 import shutil
+import signal
+import subprocess
+import sys
 import threading
 import time
 import traceback
@@ -97,10 +101,60 @@ def run_job(db_path: str, job_id: str, runner_ref: str | Callable[..., Any], log
         queue.fail(job_id, f"analysis failed: {type(exc).__name__}: {exc}")
 
 
+def main(argv: list[str]) -> int:
+    """`python -m posecoach.web.worker DB_PATH JOB_ID RUNNER LOGS_DIR`: run one job."""
+    if len(argv) != 4:
+        print("usage: python -m posecoach.web.worker DB_PATH JOB_ID RUNNER LOGS_DIR", file=sys.stderr)
+        return 2
+    # Ctrl-C in the terminal reaches the whole process group: the server decides when a
+    # worker stops (its job then counts as interrupted), so the worker ignores SIGINT...
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # ...and it never outlives the server (a killed server would otherwise leave it running
+    # while the restarted one retries the same job).
+    parent = os.getppid()
+    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
+    run_job(*argv)
+    return 0
+
+
+def _exit_with_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(3)
+
+
+class _Process:
+    """A worker interpreter, with the is_alive/exitcode/terminate surface of a Thread's peer."""
+
+    def __init__(self, args: tuple[str, str, str, str]) -> None:
+        env = dict(os.environ)
+        # The child imports what the parent can (e.g. a runner module found via sys.path).
+        env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
+        self._popen = subprocess.Popen([sys.executable, "-m", "posecoach.web.worker", *args],
+                                       stdin=subprocess.DEVNULL, env=env)
+
+    def is_alive(self) -> bool:
+        return self._popen.poll() is None
+
+    @property
+    def exitcode(self) -> int | None:
+        return self._popen.poll()
+
+    def stop(self, timeout_s: float = 5.0) -> None:
+        if self._popen.poll() is not None:
+            return
+        self._popen.terminate()
+        try:
+            self._popen.wait(timeout_s)
+        except subprocess.TimeoutExpired:
+            self._popen.kill()
+            self._popen.wait(timeout_s)
+
+
 @dataclass
 class _Running:
     job_id: str
-    handle: Any            # multiprocessing.Process or threading.Thread
+    handle: Any            # _Process or threading.Thread
 
 
 class Supervisor:
@@ -113,7 +167,6 @@ class Supervisor:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._mp = multiprocessing.get_context("spawn")
 
     def start(self) -> None:
         requeued, failed = self._queue.recover()
@@ -152,13 +205,8 @@ class Supervisor:
         handle = running.handle
         if isinstance(handle, threading.Thread):
             handle.join(timeout=5)
-            return
-        if handle.is_alive():
-            handle.terminate()
-            handle.join(timeout=5)
-            if handle.is_alive():
-                handle.kill()
-                handle.join(timeout=5)
+        else:
+            handle.stop()
 
     def _loop(self) -> None:
         while not self._stop.is_set():
@@ -175,6 +223,8 @@ class Supervisor:
             finished = [r for r in self._running.values() if not r.handle.is_alive()]
             for r in finished:
                 del self._running[r.job_id]
+        if self._stop.is_set():
+            return                         # shutting down: unfinished jobs are retried at the next start
         for r in finished:
             code = getattr(r.handle, "exitcode", 0)
             if code:   # died without recording a result (crash, killed, out of memory)
@@ -190,18 +240,22 @@ class Supervisor:
             job = self._queue.claim_next()
             if job is None:
                 return
-            args = (str(self._settings.db_path), job.id, self._settings.runner, str(self._settings.logs_dir))
-            if self._settings.isolation == "thread":
-                handle: Any = threading.Thread(target=run_job, args=args, name=f"job-{job.id[:8]}",
-                                               daemon=True)
-            else:
-                handle = self._mp.Process(target=run_job, args=args, name=f"posecoach-job-{job.id[:8]}",
-                                          daemon=True)
+            runner = self._settings.runner
+            try:
+                if self._settings.isolation == "thread":
+                    handle: Any = threading.Thread(
+                        target=run_job, name=f"job-{job.id[:8]}", daemon=True,
+                        args=(str(self._settings.db_path), job.id, runner, str(self._settings.logs_dir)))
+                    handle.start()
+                else:
+                    assert isinstance(runner, str)
+                    handle = _Process((str(self._settings.db_path), job.id, runner, str(self._settings.logs_dir)))
+            except (OSError, RuntimeError) as exc:   # cannot start a process: fail this job, keep serving
+                self._queue.fail(job.id, f"could not start a worker: {type(exc).__name__}: {exc}"[:300])
+                continue
             with self._lock:
                 self._running[job.id] = _Running(job.id, handle)
-            try:
-                handle.start()
-            except Exception as exc:  # noqa: BLE001 - e.g. cannot fork: fail this job, keep serving
-                with self._lock:
-                    self._running.pop(job.id, None)
-                self._queue.fail(job.id, f"could not start a worker: {exc}")
+
+
+if __name__ == "__main__":  # pragma: no cover - the worker process entry
+    sys.exit(main(sys.argv[1:]))
