@@ -11,6 +11,20 @@ One-Euro smoothing (`LiveSmoother`); see docs/live.md. CLI hooks: `posecoach.liv
 (`add_live_arguments`, `run_live`).
 """
 
-from posecoach.live.session import LiveOptions, LiveSession, LiveStep, LiveSummary
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 __all__ = ["LiveOptions", "LiveSession", "LiveStep", "LiveSummary"]
+
+if TYPE_CHECKING:
+    from posecoach.live.session import LiveOptions, LiveSession, LiveStep, LiveSummary
+
+
+def __getattr__(name: str) -> Any:
+    # Lazy, so `posecoach live --help` and the CLI hooks do not load MediaPipe.
+    if name in __all__:
+        from posecoach.live import session
+
+        return getattr(session, name)
+    raise AttributeError(f"module 'posecoach.live' has no attribute '{name}'")
