@@ -64,9 +64,12 @@ def figure_xy(trunk: float = 0.0, thigh_l: float = 0.0, thigh_r: float = 0.0,
 
 
 def figure(t_s: float, facing: int = 1, view: View = View.SIDE, back_bulge: float = np.nan,
-           num_people: int = 1, in_frame: float = 1.0, **angles: float) -> PoseSample:
-    """A PoseSample whose angles come from the stick figure via kinematics."""
+           num_people: int = 1, in_frame: float = 1.0, hide: Sequence[L] = (),
+           **angles: float) -> PoseSample:
+    """A PoseSample whose angles come from the stick figure via kinematics; landmarks in
+    `hide` are missing (NaN), as the far side often is in a side view."""
     xy = figure_xy(facing=facing, **angles)
+    xy[list(hide)] = np.nan
     return PoseSample(t_s=t_s, detected=True, angles=angles_from_points(xy, facing), xy=xy,
                       facing=facing, view=view, width=1280, height=720, num_people=num_people,
                       in_frame=in_frame, back_bulge=back_bulge)

@@ -58,6 +58,24 @@ def test_staggered_stance_reports_the_forward_leg_and_ignores_the_bent_back_knee
     assert "knees_bent" not in result.fault_codes
 
 
+def test_far_leg_vanishing_while_upright_does_not_fake_hips_not_back():
+    """MediaPipe often drops the far leg when it hides behind the near one (standing) and
+    finds it again in the hinge: the pelvis travel must be measured consistently."""
+    from posecoach.landmarks import PoseLandmark as L
+    clip = hinge_clip(trunk=65, thigh=14, knee=14, back_leg={"thigh": -10.0, "knee": 10.0})
+    far = (L.RIGHT_KNEE, L.RIGHT_ANKLE, L.RIGHT_HEEL, L.RIGHT_FOOT_INDEX)
+    out = []
+    for s in clip:
+        upright = s.angle("trunk_inclination") < 20
+        out.append(figure(s.t_s, trunk=s.angle("trunk_inclination"),
+                          thigh_l=s.angle("thigh_angle_left"), knee_l=s.angle("knee_flexion_left"),
+                          thigh_r=s.angle("thigh_angle_right"),
+                          knee_r=s.angle("knee_flexion_right"), neck=5,
+                          hide=far if upright else ()))
+    _, result = run("origin-stretch", out)
+    assert result.fault_codes == frozenset()
+
+
 def test_forward_leg_survives_label_swaps():
     clip = hinge_clip(thigh=25.0, knee=8.0, back_leg={"thigh": -5.0, "knee": 45.0})
     swapped = [swap_sides(s) if i % 10 < 2 else s for i, s in enumerate(clip)]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import bisect
 import math
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -53,6 +53,8 @@ class StretchFrame:
     knee: float                 # the stretched (forward) leg, or the straighter leg
     forward_leg: str | None     # "left"/"right" when staggered, "none" when parallel
     hip_offset: float           # mid-hip ahead of mid-ankle, leg lengths, facing direction
+    ankle_offsets: tuple[float, float]  # the same against the left / right ankle alone
+    leg_px: float               # this frame's leg length (hip-knee + knee-ankle), pixels
     neck_flexion: float         # ear-shoulder line vs trunk line, + toward the front
     bulge: float
 
@@ -63,13 +65,17 @@ def _leg_length(sample: PoseSample, side: str) -> float:
     return length if finite(length) and length > 0 else NAN
 
 
-def measure(sample: PoseSample, th: OriginStretchThresholds) -> StretchFrame:
+def measure(sample: PoseSample, th: OriginStretchThresholds,
+            leg_px: float | None = None) -> StretchFrame:
+    """One frame's stretch measurements. Offsets are in leg lengths: `leg_px` (e.g. the
+    upright baseline's, steadier than a bent, foreshortened leg) or this frame's."""
     s = sample.facing if sample.facing in (1, -1) else 0
     trunk = angle(sample, "trunk_inclination")
     knees = {side: angle(sample, f"knee_flexion_{side}") for side in SIDES}
     hips = {side: angle(sample, f"hip_flexion_{side}") for side in SIDES}
     thighs = {side: angle(sample, f"thigh_angle_{side}") for side in SIDES}
-    leg = nanmedian(_leg_length(sample, side) for side in SIDES)
+    own_leg = nanmedian(_leg_length(sample, side) for side in SIDES)
+    leg = leg_px if leg_px is not None and finite(leg_px) and leg_px > 0 else own_leg
     forward: str | None = None
     ank_l, ank_r = point(sample, L.LEFT_ANKLE), point(sample, L.RIGHT_ANKLE)
     if s and finite(leg) and np.isfinite(ank_l).all() and np.isfinite(ank_r).all():
@@ -86,9 +92,13 @@ def measure(sample: PoseSample, th: OriginStretchThresholds) -> StretchFrame:
         knee = min(finite_knees) if finite_knees else NAN
         hip = nanmedian(hips.values())
     hip_pt = midpoint(sample, L.LEFT_HIP, L.RIGHT_HIP)
-    ankle_pt = midpoint(sample, L.LEFT_ANKLE, L.RIGHT_ANKLE)
-    offset = float(s * (hip_pt[0] - ankle_pt[0]) / leg) if s and finite(leg) else NAN
-    return StretchFrame(trunk, hip, knee, forward, offset if finite(offset) else NAN,
+
+    def ahead(p: np.ndarray) -> float:
+        value = float(s * (hip_pt[0] - p[0]) / leg) if s and finite(leg) else NAN
+        return value if finite(value) else NAN
+    return StretchFrame(trunk, hip, knee, forward,
+                        ahead(midpoint(sample, L.LEFT_ANKLE, L.RIGHT_ANKLE)),
+                        (ahead(ank_l), ahead(ank_r)), own_leg,
                         _neck_flexion(sample, s), float(sample.back_bulge))
 
 
@@ -155,7 +165,10 @@ class OriginStretchAnalyser:
         self._hold: _Hold | None = None
         self._spans: list[tuple[float, float, bool]] = []
         self._forward = SideVote()
-        self._upright_offsets: list[float] = []
+        self._upright_offsets: list[tuple[float, float, float]] = []  # mid, left, right
+        self._upright_bulge: list[float] = []
+        self._upright_legs: list[float] = []
+        self._score = Window(self._th.rounded_smooth_s)
         self._upright_s = 0.0
         self._bounce_zig = Zigzag(self._th.bounce_min_deg)
         self._bounce_ma = Window(0.2)
@@ -177,7 +190,8 @@ class OriginStretchAnalyser:
         dt = self._coach.begin(sample)
         t = self._coach.last_t
         judge = bool(sample.detected) and sample.view != View.FRONT
-        f = measure(sample, self._th) if sample.detected else None
+        leg_ref = nanmedian(self._upright_legs) if self._upright_legs else None
+        f = measure(sample, self._th, leg_ref) if sample.detected else None
         if f is not None and finite(f.trunk):
             self._track_baseline(f, dt)
             self._max_trunk = float(np.fmax(self._max_trunk, f.trunk))
@@ -204,13 +218,38 @@ class OriginStretchAnalyser:
     # -- per-frame pieces -------------------------------------------------------------
 
     def _track_baseline(self, f: StretchFrame, dt: float) -> None:
-        if (abs(f.trunk) <= self._cfg.common.upright_max_deg and finite(f.hip_offset)
-                and self._upright_s < self._cfg.common.baseline_s):
-            self._upright_offsets.append(f.hip_offset)
+        if abs(f.trunk) <= self._cfg.common.upright_max_deg \
+                and self._upright_s < self._cfg.common.baseline_s:
+            self._upright_offsets.append((f.hip_offset, *f.ankle_offsets))
+            self._upright_bulge.append(f.bulge)
+            if finite(f.leg_px):
+                self._upright_legs.append(f.leg_px)
             self._upright_s += dt
 
     def _baseline_offset(self) -> float:
-        return nanmedian(self._upright_offsets) if self._upright_offsets else 0.0
+        base = nanmedian(o[0] for o in self._upright_offsets)
+        return base if finite(base) else 0.0
+
+    def _hips_back_shift(self, f: StretchFrame) -> float:
+        """How far (leg lengths) the pelvis has moved back since the upright baseline,
+        against each ankle separately (the far ankle often comes and goes) when possible."""
+        shifts = []
+        for i, now in enumerate(f.ankle_offsets):
+            base = nanmedian(o[i + 1] for o in self._upright_offsets)
+            if finite(base) and finite(now):
+                shifts.append(base - now)
+        if shifts:
+            return float(np.median(shifts))
+        return self._baseline_offset() - f.hip_offset
+
+    def _rounded_evidence(self, t: float, f: StretchFrame) -> float:
+        """Rounded-back score, relative to the person's upright back outline, smoothed."""
+        base_bulge = nanmedian(self._upright_bulge)
+        if finite(base_bulge) and finite(f.bulge):
+            f = replace(f, bulge=f.bulge - max(0.0, base_bulge))
+        score = rounded_back_score(f, self._th)
+        self._score.add(t, score)
+        return self._score.median() if finite(score) else NAN
 
     def _judge(self, t: float, f: StretchFrame | None) -> tuple[str, ...]:
         th, book = self._th, self._coach.faults
@@ -219,15 +258,15 @@ class OriginStretchAnalyser:
         bounce_since = None
         if f is not None and finite(f.trunk):
             if f.trunk >= th.rounded_min_trunk_deg:
-                score = rounded_back_score(f, th)
+                score = self._rounded_evidence(t, f)
                 self._max_score = float(np.fmax(self._max_score, score))
                 level = th.rounded_score_off if "rounded_back" in active else th.rounded_score_on
                 rounded = score >= level if finite(score) else None
             if finite(f.knee):
                 level = th.knee_bent_off_deg if "knees_bent" in active else th.knee_bent_on_deg
                 knees = f.knee > level
-            if f.trunk >= th.hips_back_min_trunk_deg and finite(f.hip_offset):
-                shift = self._baseline_offset() - f.hip_offset
+            shift = self._hips_back_shift(f)
+            if f.trunk >= th.hips_back_min_trunk_deg and finite(shift):
                 need = th.hips_back_min_frac * math.sin(math.radians(min(f.trunk, 90.0)))
                 margin = th.hips_back_margin_frac if "hips_not_back" in active else 0.0
                 hips = shift < need + margin
@@ -381,7 +420,8 @@ class OriginStretchAnalyser:
                               and self._max_trunk >= self._th.hips_back_min_trunk_deg),
             "forward_leg": forward,
             "max_rounded_back_score": opt(self._max_score, 2),
-            "baseline_hip_offset": opt(self._baseline_offset(), 3) if self._upright_offsets else None,
+            "baseline_hip_offset": opt(self._baseline_offset(), 3) if self._upright_offsets
+            else None,
         }
         return ExerciseResult(
             exercise=EXERCISE_ID, working_side=forward if forward in SIDES else None,
