@@ -146,7 +146,7 @@ async def create_analysis(request: Request, ctx: WebContext = Depends(get_ctx)) 
 
 @router.get("/analyses", response_model=AnalysisList, tags=["analyses"], summary="All uploads, newest first")
 def list_analyses(ctx: WebContext = Depends(get_ctx)) -> dict[str, Any]:
-    return {"analyses": [analysis_body(ctx, job, full=False) for job in ctx.queue.list()]}
+    return {"analyses": [analysis_body(ctx, job, full=False) for job in ctx.queue.list_jobs()]}
 
 
 @router.get("/analyses/{analysis_id}", response_model=Analysis, response_model_exclude_none=False,

@@ -87,7 +87,7 @@ class JobQueue:
             row = conn.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
         return _job(row) if row is not None else None
 
-    def list(self) -> list[Job]:
+    def list_jobs(self) -> list[Job]:
         with open_db(self._db_path) as conn:
             rows = conn.execute("SELECT * FROM jobs ORDER BY created_at DESC, id").fetchall()
         return [_job(r) for r in rows]

@@ -54,7 +54,7 @@ def render_error_page(request: Request, status: int, message: str) -> HTMLRespon
 
 @router.get("/", response_class=HTMLResponse)
 def upload_page(request: Request, ctx: WebContext = Depends(get_ctx)) -> HTMLResponse:
-    recent = [analysis_body(ctx, job, full=False) for job in ctx.queue.list()[:8]]
+    recent = [analysis_body(ctx, job, full=False) for job in ctx.queue.list_jobs()[:8]]
     return render(request, "upload.html", page="upload", exercises=exercise_ids(),
                   max_bytes=ctx.settings.max_upload_bytes,
                   max_mb=f"{ctx.settings.max_upload_bytes / (1024 * 1024):g}", recent=recent)

@@ -48,7 +48,7 @@ class JobRunner(Protocol):
 
 def resolve_runner(ref: str | Callable[..., Any]) -> JobRunner:
     if callable(ref):
-        return ref  # type: ignore[return-value]
+        return ref
     module, _, name = ref.partition(":")
     if not module or not name:
         raise ValueError(f"runner must be 'module:function', got {ref!r}")
