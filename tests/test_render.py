@@ -117,3 +117,62 @@ def test_fast_enough_for_live_use() -> None:
         annotator.annotate(img, sample, fb, "origin-stretch")
     per_frame_ms = (time.perf_counter() - start) / n * 1000
     assert per_frame_ms < 15.0, f"{per_frame_ms:.1f} ms per 720p frame"
+
+
+# ---------------------------------------------------------------- the video pass
+class _FailingAnnotator(Annotator):
+    def __init__(self, fail_at: int) -> None:
+        super().__init__()
+        self._n, self._fail_at = 0, fail_at
+
+    def annotate(self, rgb, sample, feedback, exercise):  # noqa: ANN001, ANN201
+        self._n += 1
+        if self._n == self._fail_at:
+            raise RuntimeError("drawing failed")
+        return super().annotate(rgb, sample, feedback, exercise)
+
+
+def test_render_video_writes_every_frame(tmp_path) -> None:  # noqa: ANN001
+    import av
+
+    from posecoach.render import render_video
+    from tests.test_report_builders import make_analysis, write_input_video
+
+    clip = write_input_video(tmp_path / "in.mp4", n=40)
+    analysis = make_analysis(n=40, path=str(clip))
+    seen: list[int] = []
+    n = render_video(clip, tmp_path / "out.mp4", analysis.samples, analysis.feedback,
+                     analysis.exercise, 30.0, progress=lambda done, total: seen.append(done))
+    assert n == 40 and seen[-1] == 40
+    with av.open(str(tmp_path / "out.mp4")) as container:
+        frames = [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
+    assert len(frames) == 40
+    assert np.abs(frames[20][:60, :100].astype(int) - 80).max() > 30  # input grey 80; the panel is drawn
+
+
+@pytest.mark.parametrize("where", ["annotate", "encode"])
+def test_render_video_errors_surface_without_hanging(tmp_path, monkeypatch, where: str) -> None:  # noqa: ANN001
+    from posecoach.render import render_video
+    from posecoach.video_io import VideoWriter
+    from tests.test_report_builders import make_analysis, write_input_video
+
+    clip = write_input_video(tmp_path / "in.mp4", n=40)
+    analysis = make_analysis(n=40, path=str(clip))
+    annotator = _FailingAnnotator(fail_at=12) if where == "annotate" else Annotator()
+    if where == "encode":
+        calls = {"n": 0}
+        original = VideoWriter.write
+
+        def write(self, rgb):  # noqa: ANN001, ANN202
+            calls["n"] += 1
+            if calls["n"] == 7:
+                raise OSError("disk full")
+            original(self, rgb)
+
+        monkeypatch.setattr(VideoWriter, "write", write)
+    with pytest.raises((RuntimeError, OSError)):
+        render_video(clip, tmp_path / "out.mp4", analysis.samples, analysis.feedback,
+                     analysis.exercise, 30.0, annotator=annotator)
+    import threading
+
+    assert not [t for t in threading.enumerate() if t.name.startswith("posecoach-")]

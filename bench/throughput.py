@@ -1,0 +1,170 @@
+"""Throughput of `posecoach analyze` against the bare pose model, in one run.
+
+    python bench/throughput.py VIDEO [--model lite|full|heavy] [--frames N] [--repeat R]
+                               [--exercise auto|origin-stretch|...] [--profile a|b|c|d]
+
+Stages (all over the same frames; wall time per frame, best of --repeat runs):
+  (a) bare MediaPipe PoseLandmarker, VIDEO mode, over pre-decoded frames, with the
+      pipeline's options (num_poses, confidences, segmentation masks);
+  (b) the project's landmarks + angles path (PoseEstimator + FrameMeasurer) on the
+      same pre-decoded frames;
+  (c) full analyze without the video: analyze_media + write_outputs(video=False);
+  (d) full analyze with the annotated video: analyze_media + write_outputs(video=True).
+Every stage includes creating its landmarker; (c) and (d) also decode the file.
+Targets: (b)/(a) <= 1.10, (c)/(a) <= 1.15, (d)/(a) <= 1.5.
+With --frames N the input is first cut to its first N frames by stream copy (no
+re-encoding), so all four stages see exactly the same frames.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import json
+import os
+import pstats
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+os.environ.setdefault("GLOG_minloglevel", "2")
+
+import av  # noqa: E402
+import mediapipe as mp  # noqa: E402
+import numpy as np  # noqa: E402
+from mediapipe.tasks.python import BaseOptions, vision  # noqa: E402
+
+from posecoach.analysis import AnalysisOptions, analyze_media  # noqa: E402
+from posecoach.cli import native_logs_hidden  # noqa: E402
+from posecoach.pipeline import measure_stream  # noqa: E402
+from posecoach.pose import PoseEstimator, PoseOptions, resolve_model  # noqa: E402
+from posecoach.report import write_outputs  # noqa: E402
+from posecoach.video_io import iter_frames  # noqa: E402
+
+TARGETS = {"b": 1.10, "c": 1.15, "d": 1.50}
+LABELS = {"a": "(a) bare PoseLandmarker", "b": "(b) landmarks + angles", "c": "(c) analyze --no-video",
+          "d": "(d) analyze + video"}
+
+
+def trim(video: Path, frames: int, dest: Path) -> Path:
+    """The first `frames` video packets of `video`, stream-copied (no re-encode)."""
+    with av.open(str(video)) as src, av.open(str(dest), "w") as out:
+        in_stream = src.streams.video[0]
+        out_stream = out.add_stream_from_template(in_stream)
+        rotation = in_stream.metadata.get("rotate")
+        if rotation:
+            out_stream.metadata["rotate"] = rotation
+        n = 0
+        for packet in src.demux(in_stream):
+            if packet.dts is None:
+                continue
+            packet.stream = out_stream
+            out.mux(packet)
+            n += 1
+            if n >= frames:
+                break
+    return dest
+
+
+def stage_a(frames: list[tuple[float, np.ndarray]], options: PoseOptions) -> None:
+    task = vision.PoseLandmarkerOptions(
+        base_options=BaseOptions(model_asset_path=str(resolve_model(options.model))),
+        running_mode=vision.RunningMode.VIDEO, num_poses=options.num_poses,
+        min_pose_detection_confidence=options.min_detection_confidence,
+        min_pose_presence_confidence=options.min_presence_confidence,
+        min_tracking_confidence=options.min_tracking_confidence,
+        output_segmentation_masks=options.segmentation)
+    with vision.PoseLandmarker.create_from_options(task) as landmarker:
+        last = -1
+        for t_s, rgb in frames:
+            t_ms = max(int(round(t_s * 1000)), last + 1)
+            last = t_ms
+            landmarker.detect_for_video(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb), t_ms)
+
+
+def stage_b(frames: list[tuple[float, np.ndarray]], options: PoseOptions) -> None:
+    with PoseEstimator.for_video(options.model, segmentation=options.segmentation) as estimator:
+        for _ in measure_stream(frames, estimator.detect):
+            pass
+
+
+def stage_cd(video: Path, analysis_options: AnalysisOptions, out_dir: Path, with_video: bool) -> int:
+    analysis = analyze_media(video, analysis_options)
+    write_outputs(analysis, out_dir, video=with_video)
+    return len(analysis.samples)
+
+
+def timed(fn: Callable[[], object], repeat: int, profile: bool) -> float:
+    best = float("inf")
+    for i in range(repeat):
+        profiler = cProfile.Profile() if profile and i == 0 else None
+        start = time.perf_counter()
+        if profiler is not None:
+            profiler.enable()
+        fn()
+        if profiler is not None:
+            profiler.disable()
+        best = min(best, time.perf_counter() - start)
+        if profiler is not None:
+            buf = io.StringIO()
+            pstats.Stats(profiler, stream=buf).sort_stats("cumulative").print_stats(30)
+            print(buf.getvalue(), file=sys.stderr)
+    return best
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("video", type=Path)
+    parser.add_argument("--model", default="full", choices=("lite", "full", "heavy"))
+    parser.add_argument("--frames", type=int, default=0, help="only the first N frames (default: all)")
+    parser.add_argument("--exercise", default="auto")
+    parser.add_argument("--repeat", type=int, default=1, help="best of R runs per stage")
+    parser.add_argument("--profile", choices=tuple("abcd"), help="cProfile one stage (to stderr)")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    args = parser.parse_args(argv)
+
+    analysis_options = AnalysisOptions(exercise=args.exercise, model=args.model)
+    options = PoseOptions(model=args.model, segmentation=analysis_options.wants_mask())
+    with tempfile.TemporaryDirectory(prefix="posecoach-bench-") as tmp_name, native_logs_hidden(True):
+        tmp = Path(tmp_name)
+        video = trim(args.video, args.frames, tmp / f"input{args.video.suffix}") if args.frames > 0 \
+            else args.video
+        frames = [(t, np.ascontiguousarray(rgb)) for t, rgb in iter_frames(video)]
+        n = len(frames)
+        stage_a(frames[:5], options)  # warm the file cache and the model load path
+        seconds = {
+            "a": timed(lambda: stage_a(frames, options), args.repeat, args.profile == "a"),
+            "b": timed(lambda: stage_b(frames, options), args.repeat, args.profile == "b"),
+            "c": timed(lambda: stage_cd(video, analysis_options, tmp / "c", False), args.repeat,
+                       args.profile == "c"),
+            "d": timed(lambda: stage_cd(video, analysis_options, tmp / "d", True), args.repeat,
+                       args.profile == "d"),
+        }
+    per_frame = {k: v / max(n, 1) for k, v in seconds.items()}
+    ratios = {k: per_frame[k] / per_frame["a"] for k in "bcd"}
+    figures = {"video": str(args.video), "model": args.model, "exercise": args.exercise,
+               "segmentation": options.segmentation, "frames": n, "resolution": list(frames[0][1].shape[1::-1]) if frames else None,
+               "seconds": seconds, "ms_per_frame": {k: v * 1000 for k, v in per_frame.items()},
+               "fps": {k: 1.0 / v for k, v in per_frame.items()}, "ratios": ratios,
+               "targets": TARGETS, "met": {k: ratios[k] <= TARGETS[k] for k in "bcd"}}
+    if args.json:
+        print(json.dumps(figures, indent=2))
+        return 0
+    w, h = figures["resolution"] or (0, 0)
+    print(f"{args.video.name}: {n} frames {w}x{h}, model {args.model}, segmentation "
+          f"{'on' if options.segmentation else 'off'}, best of {args.repeat}")
+    print(f"{'stage':<26}{'total s':>9}{'ms/frame':>10}{'fps':>8}{'vs (a)':>9}{'target':>9}")
+    for k in "abcd":
+        ratio = f"{ratios[k]:.3f}" if k != "a" else "1.000"
+        target = f"<= {TARGETS[k]:.2f}" if k != "a" else ""
+        flag = "" if k == "a" else ("  ok" if ratios[k] <= TARGETS[k] else "  MISSED")
+        print(f"{LABELS[k]:<26}{seconds[k]:>9.2f}{per_frame[k] * 1000:>10.1f}{1 / per_frame[k]:>8.1f}"
+              f"{ratio:>9}{target:>9}{flag}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
