@@ -63,6 +63,10 @@ def test_jittery_reps_still_count():
     ("pelvis_rises", dict(lift=16.0, pelvis=11.0), {"pelvis_lift"}),
     # A small deliberate lift is still a lift.
     ("small_lift", dict(lift=9.0), set()),
+    # A good lift always tilts the pelvis a little: not a fault.
+    ("good_lift_small_tilt", dict(lift=20.0, pelvis=3.0), set()),
+    # Big lift, but a third of it is the pelvis rising.
+    ("pelvis_third", dict(lift=24.0, pelvis=8.0), {"pelvis_lift"}),
 ])
 def test_fault_table(case, kwargs, expected):
     _, result = run("curl-hip-lift", curl_clip(n=3, **kwargs))

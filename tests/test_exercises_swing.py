@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
+from posecoach.kinematics import ANGLE_NAMES
 from posecoach.exercises.leg_swing import progression
 from posecoach.exercises.thresholds import LegSwingThresholds
 from tests.test_exercises_builders import run, swing_clip
@@ -43,6 +46,25 @@ def test_swinging_leg_found_by_movement_even_with_label_swaps(swing_leg):
     _, result = run("leg-swing", swapped)
     assert result.summary["swings"] == 5
     assert result.fault_codes == frozenset()
+
+
+def test_hidden_far_leg_is_not_read_off_the_standing_leg():
+    """The far leg swings and is visible only near its forward peaks (as MediaPipe drops
+    low-visibility landmarks): swings are counted from what is seen of it."""
+    from posecoach.exercises.leg_swing import split_legs
+    clip = swing_clip([(60, -25)] * 5, swing_leg="left")
+    hidden = []
+    for s in clip:
+        ang = s.angles.copy()
+        left = [i for i, n in enumerate(ANGLE_NAMES) if n.endswith("_left")]
+        if s.angle("thigh_angle_left") < 20:
+            ang[left] = np.nan
+        hidden.append(replace(s, angles=ang))
+    _, result = run("leg-swing", hidden)
+    assert result.working_side == "left"
+    assert result.summary["swings"] >= 4    # the first is seen before the label is known
+    frame = split_legs(hidden[0], 0.0, 15.0, swing_label="left")
+    assert np.isnan(frame.swing_thigh) and frame.stance_thigh == pytest.approx(0.0, abs=1e-6)
 
 
 def test_sub_threshold_wobble_counts_no_swings():

@@ -283,6 +283,10 @@ class SideVote:
             self._votes[label] += weight
 
     @property
+    def total(self) -> float:
+        return float(sum(self._votes.values()))
+
+    @property
     def votes(self) -> dict[str, float]:
         return dict(self._votes)
 

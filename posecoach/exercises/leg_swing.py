@@ -43,8 +43,14 @@ class SwingFrame:
     trunk: float
 
 
-def split_legs(sample: PoseSample, stance_ref: float, reversal: float) -> SwingFrame:
-    """Which thigh swings (the one farther from `stance_ref`) and the stance leg's values."""
+def split_legs(sample: PoseSample, stance_ref: float, reversal: float,
+               swing_label: str | None = None) -> SwingFrame:
+    """Which thigh swings (the one farther from `stance_ref`) and the stance leg's values.
+
+    With one thigh visible near the stance position, it is the stance leg if the label
+    that has been swinging (`swing_label`) is the hidden one: the swing is then unknown
+    (NaN) for this frame rather than read off the standing leg.
+    """
     thighs = {s: angle(sample, f"thigh_angle_{s}") for s in SIDES}
     ok = [s for s in SIDES if finite(thighs[s])]
     trunk = angle(sample, "trunk_inclination")
@@ -52,6 +58,10 @@ def split_legs(sample: PoseSample, stance_ref: float, reversal: float) -> SwingF
         return SwingFrame(None, NAN, NAN, NAN, NAN, trunk)
     swing = max(ok, key=lambda s: abs(thighs[s] - stance_ref))
     stance = "left" if swing == "right" else "right"
+    if len(ok) == 1 and swing_label in SIDES and swing != swing_label \
+            and abs(thighs[swing] - stance_ref) < reversal:
+        return SwingFrame(None, NAN, NAN, thighs[swing],
+                          angle(sample, f"knee_flexion_{swing}"), trunk)
     st_thigh, st_knee = thighs[stance], angle(sample, f"knee_flexion_{stance}")
     away = abs(thighs[swing] - stance_ref) >= reversal
     if not away:
@@ -125,7 +135,8 @@ class LegSwingAnalyser:
         t = self._coach.last_t
         th = self._th
         ref = self._stance.median() if len(self._stance) else 0.0
-        f = split_legs(sample, ref, th.reversal_deg) if sample.detected else None
+        label = self._side.winner() if self._side.total >= 10 else None
+        f = split_legs(sample, ref, th.reversal_deg, label) if sample.detected else None
         judge = f is not None and sample.view != View.FRONT
         if f is not None:
             self._record(t, f, ref)
@@ -207,7 +218,7 @@ class LegSwingAnalyser:
         self._swings.append(swing)
         if swing["trunk_sway_deg"] is not None and swing["trunk_sway_deg"] > th.trunk_sway_deg:
             book.add_event("trunk_sway", swing["start_s"], swing["backward_peak_t_s"], t + 3.0,
-                           merge_gap_s=0.1)
+                           merge_gap_s=1.0)
         if prev is not None and swing["amplitude_deg"] - prev["amplitude_deg"] > th.jump_deg:
             book.add_event("progressing_too_fast", prev["forward_peak_t_s"],
                            swing["backward_peak_t_s"], t + 3.0)

@@ -119,8 +119,8 @@ class CurlHipLiftThresholds:
     partial_min_deg: float = 75.0       # [range] peak knee flexion short of this: partial
     partial_rel: float = 0.8            # [range] ... or short of this x the best rep
     lift_min_deg: float = 7.0           # [lift] thigh elevation of a real hip lift
-    pelvis_rise_deg: float = 8.0        # [pelvis] trunk-line tilt counted as pelvis lift
-    pelvis_share: float = 0.5           # [pelvis] ... when it makes up this share of the lift
+    pelvis_rise_deg: float = 6.0        # [pelvis] trunk-line tilt counted as pelvis lift
+    pelvis_share: float = 0.3           # [pelvis] ... when it makes up this share of the lift
 
 
 @dataclass(frozen=True)
