@@ -21,7 +21,12 @@ from posecoach.kinematics import ANGLE_NAMES, View
 from posecoach.landmarks import NUM_LANDMARKS, PoseFrame
 from posecoach.live import LiveOptions, LiveSession
 from posecoach.live import framing as fr
-from posecoach.live.cli import add_live_arguments, format_summary, options_from_args, run_live
+from posecoach.live.cli import (
+    add_live_arguments,
+    format_summary,
+    options_from_args,
+    run_live,
+)
 from posecoach.live.display import Command
 from posecoach.live.sources import LatestSlot, open_source
 from posecoach.live.voice import Voice, find_engine
@@ -103,9 +108,10 @@ class ScriptedDisplay:
 
 def run_session(tmp_path: Path, source: FakeSource, estimator: FakeEstimator | None = None,
                 display: ScriptedDisplay | None = None, **options: object):
-    opts = dict(exercise="curl-hip-lift", camera="fake", headless=display is None, pace=False,
-                out_dir=tmp_path / "out", history_db=tmp_path / "history.db",
-                framing=fr.FramingConfig(enabled=False))
+    opts: dict[str, object] = {
+        "exercise": "curl-hip-lift", "camera": "fake", "headless": display is None, "pace": False,
+        "out_dir": tmp_path / "out", "history_db": tmp_path / "history.db",
+        "framing": fr.FramingConfig(enabled=False)}
     opts.update(options)
     session = LiveSession(LiveOptions(**opts), source=source, estimator=estimator or FakeEstimator(),
                           display=display)

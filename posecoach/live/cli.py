@@ -73,7 +73,7 @@ def _sigterm_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def options_from_args(args: argparse.Namespace) -> "LiveOptions":
+def options_from_args(args: argparse.Namespace) -> LiveOptions:
     from posecoach.live.framing import FramingConfig
     from posecoach.live.session import LiveOptions
 
@@ -88,7 +88,6 @@ def options_from_args(args: argparse.Namespace) -> "LiveOptions":
 
 def run_live(args: argparse.Namespace) -> int:
     from posecoach.live.session import LiveSession
-
     from posecoach.pose import resolve_model
 
     options = options_from_args(args)
@@ -102,10 +101,10 @@ def run_live(args: argparse.Namespace) -> int:
     return 0
 
 
-def format_summary(summary: "LiveSummary") -> str:
-    lines = [f"live session ended ({summary.reason}): {summary.frames_analysed} frames analysed, "
-             f"{summary.fps:.1f} fps shown, latency p50 {summary.latency_p50_ms:.0f} ms / "
-             f"p95 {summary.latency_p95_ms:.0f} ms"]
+def format_summary(summary: LiveSummary) -> str:
+    lines = [(f"live session ended ({summary.reason}): {summary.frames_analysed} frames analysed, "
+              f"{summary.fps:.1f} fps shown, latency p50 {summary.latency_p50_ms:.0f} ms / "
+              f"p95 {summary.latency_p95_ms:.0f} ms")]
     if not summary.saved:
         lines.append("  nothing to save: no set was started with a person in view")
     for saved in summary.saved:

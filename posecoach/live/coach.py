@@ -22,6 +22,8 @@ from posecoach.live.framing import FramingConfig, FramingGate, FramingStatus
 from posecoach.pipeline import FrameMeasurer, LiveSmoother, MeasureConfig, Measurement
 from posecoach.sample import PoseSample
 
+_MEASURE, _FRAMING = MeasureConfig(), FramingConfig()  # frozen: safe to share as defaults
+
 
 @dataclass(frozen=True)
 class CoachStep:
@@ -55,8 +57,8 @@ class SetRecord:
 class LiveCoach:
     """Stateful per-frame coaching for one exercise (see module docstring)."""
 
-    def __init__(self, exercise: str, measure: MeasureConfig = MeasureConfig(),
-                 framing: FramingConfig = FramingConfig()) -> None:
+    def __init__(self, exercise: str, measure: MeasureConfig = _MEASURE,
+                 framing: FramingConfig = _FRAMING) -> None:
         self._exercise = exercise
         self._measure_config = measure
         self._gate = FramingGate(framing)

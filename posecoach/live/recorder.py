@@ -56,7 +56,7 @@ class LiveRecorder:
                     return
                 t_s, rgb = item
                 self._t0 = t_s if self._t0 is None else self._t0
-                due = int(round((t_s - self._t0) * self.fps)) + 1  # frames the file should hold
+                due = round((t_s - self._t0) * self.fps) + 1  # frames the file should hold
                 if last is not None:
                     while self._written < due - 1:  # hold the previous frame until this one's time
                         self._writer.write(last)

@@ -30,9 +30,21 @@ from posecoach.live.coach import CoachStep, LiveCoach, SetRecord, shift_time
 from posecoach.live.display import Command, CvWindow, Display, NullDisplay
 from posecoach.live.framing import FramingConfig, Stage
 from posecoach.live.hud import LiveStats, draw_hud
-from posecoach.live.outputs import VIDEO_NAME, SavedSet, SessionMeta, default_out_dir, save_session
+from posecoach.live.outputs import (
+    VIDEO_NAME,
+    SavedSet,
+    SessionMeta,
+    default_out_dir,
+    save_session,
+)
 from posecoach.live.recorder import LiveRecorder
-from posecoach.live.sources import CapturedFrame, FrameGrabber, FrameSource, LatestSlot, open_source
+from posecoach.live.sources import (
+    CapturedFrame,
+    FrameGrabber,
+    FrameSource,
+    LatestSlot,
+    open_source,
+)
 from posecoach.live.voice import Voice, find_engine
 from posecoach.pipeline import MeasureConfig
 from posecoach.pose import PoseEstimator

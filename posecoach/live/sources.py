@@ -148,21 +148,21 @@ class CaptureSource:
         if isinstance(target, int):
             cap = cv2.VideoCapture(target)
             problem = (f"camera {target} could not be opened",
-                       "check that a camera is connected (ls /dev/video*) and not used by another "
-                       "app, or pass --camera with another index, a video file or a stream URL")
+                       ("check that a camera is connected (ls /dev/video*) and not used by another "
+                        "app, or pass --camera with another index, a video file or a stream URL"))
         else:
             cap = cv2.VideoCapture(target, cv2.CAP_FFMPEG,
                                    [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, OPEN_TIMEOUT_MS,
                                     cv2.CAP_PROP_READ_TIMEOUT_MSEC, READ_TIMEOUT_MS])
             problem = (f"stream {self.name} could not be opened",
-                       "check the URL (for example http://HOST:PORT/video or rtsp://...) and "
-                       "that the phone or camera app is streaming")
+                       ("check the URL (for example http://HOST:PORT/video or rtsp://...) and "
+                        "that the phone or camera app is streaming"))
         if not cap.isOpened():
             cap.release()
             raise InputError(*problem)
-        self._cap = cap
+        self._cap: cv2.VideoCapture | None = cap
         self._lock = threading.Lock()
-        ok, bgr = self._read_first()
+        ok, bgr = _read_first(cap)
         if not ok:
             cap.release()
             raise InputError(f"{self.name} opened but delivers no frames (it may be busy)",
@@ -171,15 +171,6 @@ class CaptureSource:
         self.height, self.width = bgr.shape[:2]
         fps = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)
         self.fps = fps if 1.0 <= fps <= 240.0 else 30.0
-
-    def _read_first(self) -> tuple[bool, np.ndarray]:
-        deadline = time.monotonic() + FIRST_FRAME_TIMEOUT_S
-        while time.monotonic() < deadline:
-            ok, bgr = self._cap.read()
-            if ok and bgr is not None and bgr.size:
-                return True, bgr
-            time.sleep(0.05)
-        return False, np.zeros((0, 0, 3), np.uint8)
 
     def frames(self) -> Iterator[tuple[float, np.ndarray]]:
         start = time.monotonic()
@@ -200,6 +191,17 @@ class CaptureSource:
             cap, self._cap = self._cap, None
         if cap is not None:
             cap.release()
+
+
+def _read_first(cap: cv2.VideoCapture) -> tuple[bool, np.ndarray]:
+    """The first frame, retrying briefly (some cameras deliver nothing at first)."""
+    deadline = time.monotonic() + FIRST_FRAME_TIMEOUT_S
+    while time.monotonic() < deadline:
+        ok, bgr = cap.read()
+        if ok and bgr is not None and bgr.size:
+            return True, bgr
+        time.sleep(0.05)
+    return False, np.zeros((0, 0, 3), np.uint8)
 
 
 def _redact(url: str) -> str:
@@ -246,7 +248,7 @@ class FrameGrabber:
         """An unexpected exception that ended capture (None for a normal end)."""
         return self._error
 
-    def start(self) -> "FrameGrabber":
+    def start(self) -> FrameGrabber:
         self._thread.start()
         return self
 
