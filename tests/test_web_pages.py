@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -131,3 +132,30 @@ def test_values_are_formatted_with_units() -> None:
     assert fmt_value("max_trunk_inclination_deg", 61.96) == "62.0°"
     assert fmt_value("longest_hold_s", 21) == "21 s"
     assert fmt_value("hip_hinge", True) == "yes" and fmt_value("x", None) == "–"
+
+
+def test_result_page_follows_a_running_job_and_shows_a_failure(tmp_path: Path) -> None:
+    from tests.test_web_api import upload, wait_for
+    from tests.test_web_support import CHAOS_RUNNER
+
+    clip = make_clip(tmp_path / "clip.mp4")
+    settings = ServeSettings(data_dir=tmp_path / "data", runner=CHAOS_RUNNER, poll_s=0.05)
+    with TestClient(create_app(settings)) as client:
+        failing = upload(client, clip, exercise="origin-stretch").json()["id"]
+        wait_for(client, failing)
+        page = client.get(f"/results/{failing}", headers=HTML).text
+        assert "Analysis failed" in page and "no person found in the clip" in page
+
+    settings = ServeSettings(data_dir=tmp_path / "data2", runner="tests.test_web_support:gated_runner",
+                             poll_s=0.05)
+    with TestClient(create_app(settings)) as client:
+        running = upload(client, clip).json()["id"]
+        wait_for(client, running, ("running",))
+        deadline = time.monotonic() + 60
+        while client.get(f"/api/analyses/{running}").json()["progress"] < 0.5:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        page = client.get(f"/results/{running}", headers=HTML).text
+        assert 'data-status="running"' in page and "Waiting at the gate" in page and "50%" in page
+        (tmp_path / "data2" / "release-gate").touch()
+        wait_for(client, running)

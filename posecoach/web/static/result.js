@@ -1,6 +1,7 @@
 // Result page: follows a running job, and seeks the video from the fault timeline.
 (function () {
   "use strict";
+  function cap(text) { return text.charAt(0).toUpperCase() + text.slice(1); }
   var root = document.getElementById("result");
   if (!root) return;
   var status = root.dataset.status;
@@ -15,7 +16,7 @@
         document.getElementById("process-progress").value = job.progress;
         document.getElementById("process-pct").textContent = Math.round(job.progress * 100) + "%";
         document.getElementById("process-label").textContent = job.status === "queued"
-          ? "Waiting for a free worker" : (job.stage || "Analysing");
+          ? "Waiting for a free worker" : cap(job.stage || "analysing");
         window.setTimeout(poll, 800);
       };
       xhr.onerror = function () { window.setTimeout(poll, 2000); };

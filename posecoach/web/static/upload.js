@@ -1,6 +1,7 @@
 // Upload page: drag-and-drop or picker, XHR upload with progress, then polls the job.
 (function () {
   "use strict";
+  function cap(text) { return text.charAt(0).toUpperCase() + text.slice(1); }
   var form = document.getElementById("upload-form");
   if (!form) return;
   var input = document.getElementById("file-input");
@@ -50,7 +51,7 @@
       el("process-progress").value = job.progress;
       el("process-pct").textContent = pct(job.progress);
       el("process-label").textContent = job.status === "queued" ? "Waiting for a free worker…"
-        : (job.stage || "Analysing") + "…";
+        : cap(job.stage || "analysing") + "…";
       if (job.status === "done") { window.location.assign(job.result_url); return; }
       if (job.status === "failed") { el("process-label").textContent = "Analysis failed"; showError(job.error); return; }
       window.setTimeout(function () { poll(url); }, 700);
