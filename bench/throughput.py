@@ -3,7 +3,7 @@
     python bench/throughput.py VIDEO [--model lite|full|heavy] [--frames N] [--repeat R]
                                [--exercise auto|origin-stretch|...] [--profile a|b|c|d]
 
-Stages (all over the same frames; wall time per frame, best of --repeat runs):
+Stages (all over the same frames; wall time per frame, best of --repeat interleaved rounds):
   (a) bare MediaPipe PoseLandmarker, VIDEO mode, over pre-decoded frames, with the
       pipeline's options (num_poses, confidences, segmentation masks);
   (b) the project's landmarks + angles path (PoseEstimator + FrameMeasurer) on the
@@ -91,27 +91,40 @@ def stage_b(frames: list[tuple[float, np.ndarray]], options: PoseOptions) -> Non
             pass
 
 
-def stage_cd(video: Path, analysis_options: AnalysisOptions, out_dir: Path, with_video: bool) -> int:
+def stage_cd(video: Path, analysis_options: AnalysisOptions, out_dir: Path,
+             with_video: bool) -> dict[str, float]:
+    start = time.perf_counter()
     analysis = analyze_media(video, analysis_options)
+    middle = time.perf_counter()
     write_outputs(analysis, out_dir, video=with_video)
-    return len(analysis.samples)
+    return {"analyze_media": middle - start, "write_outputs": time.perf_counter() - middle}
 
 
-def timed(fn: Callable[[], object], repeat: int, profile: bool) -> float:
-    best = float("inf")
-    for i in range(repeat):
-        profiler = cProfile.Profile() if profile and i == 0 else None
-        start = time.perf_counter()
-        if profiler is not None:
-            profiler.enable()
-        fn()
-        if profiler is not None:
-            profiler.disable()
-        best = min(best, time.perf_counter() - start)
-        if profiler is not None:
-            buf = io.StringIO()
-            pstats.Stats(profiler, stream=buf).sort_stats("cumulative").print_stats(30)
-            print(buf.getvalue(), file=sys.stderr)
+def timed(stages: dict[str, Callable[[], object]], repeat: int, profile: str | None,
+          parts: dict[str, dict[str, float]]) -> dict[str, float]:
+    """Best wall time of each stage over `repeat` rounds; the stages are interleaved
+    round by round (a b c d, a b c d, ...) so a burst of load elsewhere on the machine
+    hits every stage alike rather than one. A stage returning {part: seconds} has the
+    parts of its best round stored in `parts`."""
+    best = {k: float("inf") for k in stages}
+    for round_i in range(repeat):
+        for key, fn in stages.items():
+            profiler = cProfile.Profile() if profile == key and round_i == 0 else None
+            start = time.perf_counter()
+            if profiler is not None:
+                profiler.enable()
+            out = fn()
+            if profiler is not None:
+                profiler.disable()
+            elapsed = time.perf_counter() - start
+            if elapsed < best[key]:
+                best[key] = elapsed
+                if isinstance(out, dict):
+                    parts[key] = out
+            if profiler is not None:
+                buf = io.StringIO()
+                pstats.Stats(profiler, stream=buf).sort_stats("cumulative").print_stats(35)
+                print(buf.getvalue(), file=sys.stderr)
     return best
 
 
@@ -134,22 +147,21 @@ def main(argv: list[str] | None = None) -> int:
             else args.video
         frames = [(t, np.ascontiguousarray(rgb)) for t, rgb in iter_frames(video)]
         n = len(frames)
+        parts: dict[str, dict[str, float]] = {}
         stage_a(frames[:5], options)  # warm the file cache and the model load path
-        seconds = {
-            "a": timed(lambda: stage_a(frames, options), args.repeat, args.profile == "a"),
-            "b": timed(lambda: stage_b(frames, options), args.repeat, args.profile == "b"),
-            "c": timed(lambda: stage_cd(video, analysis_options, tmp / "c", False), args.repeat,
-                       args.profile == "c"),
-            "d": timed(lambda: stage_cd(video, analysis_options, tmp / "d", True), args.repeat,
-                       args.profile == "d"),
-        }
+        seconds = timed({
+            "a": lambda: stage_a(frames, options),
+            "b": lambda: stage_b(frames, options),
+            "c": lambda: stage_cd(video, analysis_options, tmp / "c", False),
+            "d": lambda: stage_cd(video, analysis_options, tmp / "d", True),
+        }, args.repeat, args.profile, parts)
     per_frame = {k: v / max(n, 1) for k, v in seconds.items()}
     ratios = {k: per_frame[k] / per_frame["a"] for k in "bcd"}
     figures = {"video": str(args.video), "model": args.model, "exercise": args.exercise,
                "segmentation": options.segmentation, "frames": n, "resolution": list(frames[0][1].shape[1::-1]) if frames else None,
                "seconds": seconds, "ms_per_frame": {k: v * 1000 for k, v in per_frame.items()},
                "fps": {k: 1.0 / v for k, v in per_frame.items()}, "ratios": ratios,
-               "targets": TARGETS, "met": {k: ratios[k] <= TARGETS[k] for k in "bcd"}}
+               "parts_s": parts, "targets": TARGETS, "met": {k: ratios[k] <= TARGETS[k] for k in "bcd"}}
     if args.json:
         print(json.dumps(figures, indent=2))
         return 0
@@ -163,6 +175,11 @@ def main(argv: list[str] | None = None) -> int:
         flag = "" if k == "a" else ("  ok" if ratios[k] <= TARGETS[k] else "  MISSED")
         print(f"{LABELS[k]:<26}{seconds[k]:>9.2f}{per_frame[k] * 1000:>10.1f}{1 / per_frame[k]:>8.1f}"
               f"{ratio:>9}{target:>9}{flag}")
+    for k in "cd":
+        if k in parts:
+            am, wo = parts[k]["analyze_media"], parts[k]["write_outputs"]
+            print(f"    {k}: analyze_media {am:.2f} s ({am / n * 1000:.1f} ms/frame, "
+                  f"{am / seconds['a']:.3f} x (a)); write_outputs {wo:.2f} s ({wo / n * 1000:.1f} ms/frame)")
     return 0
 
 

@@ -70,14 +70,14 @@ class AnnotatorStyle:
     text: Colour = (255, 255, 255)
     shadow: Colour = (0, 0, 0)
     panel: Colour = (15, 15, 20)
-    panel_alpha: float = 0.62       # opacity of the panel and banner backgrounds
+    panel_alpha: float = 0.72       # opacity of the counters panel background
     line_px: float = 4.0            # near-side skeleton line width
     joint_px: float = 6.0           # near-side joint radius
     font_scale: float = 0.7         # small text; big numbers and the banner are multiples
     max_swing_bars: int = 8         # swings shown as bars in the counters panel
     show_far_side: bool = True
     show_angles: bool = True
-    scale: float | None = None      # None: frame height / 720
+    scale: float | None = None      # None: from the frame size (1.0 for 1280x720)
 
 
 def _finite(p: np.ndarray) -> bool:
@@ -143,7 +143,7 @@ class Annotator:
         """Draw on `rgb` (HxWx3 uint8, modified in place) and return it."""
         if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
             raise ValueError(f"annotate: expected an HxWx3 uint8 image, got {rgb.shape} {rgb.dtype}")
-        s = self._style.scale or rgb.shape[0] / 720.0
+        s = self._style.scale or min(rgb.shape[0], 1.35 * rgb.shape[1]) / 720.0
         colour = self.state_colour(feedback)
         if feedback is not None:
             self._track_swings(feedback.counters)

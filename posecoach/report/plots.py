@@ -38,8 +38,9 @@ class Chart:
 
 
 def _png(fig: Figure) -> bytes:
+    # zlib level 1: a third of the encoding time of the default for ~20 % larger files.
     buf = io.BytesIO()
-    FigureCanvasAgg(fig).print_png(buf)
+    FigureCanvasAgg(fig).print_png(buf, pil_kwargs={"compress_level": 1})
     return buf.getvalue()
 
 
