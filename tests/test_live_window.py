@@ -23,6 +23,7 @@ from posecoach.render import AnnotatorStyle
 from tests.test_live_video import clip_for
 
 pytestmark = pytest.mark.slow
+MIN_OVERLAY_PIXELS = 300  # at half size; a drawn overlay gives 500-800, the bare clip < 50
 
 
 def read_xwd(data: bytes) -> np.ndarray:
@@ -85,7 +86,7 @@ def test_live_window_shows_the_overlay(xvfb: str, tmp_path: Path) -> None:
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     best, shot = 0, None
     deadline = time.monotonic() + 60
-    while live.poll() is None and time.monotonic() < deadline and best <= 1000:
+    while live.poll() is None and time.monotonic() < deadline and best <= MIN_OVERLAY_PIXELS:
         time.sleep(0.5)
         dump = subprocess.run(["xwd", "-root", "-silent", "-display", xvfb], capture_output=True,
                               check=False)
@@ -104,7 +105,7 @@ def test_live_window_shows_the_overlay(xvfb: str, tmp_path: Path) -> None:
 
     _, first = next(iter(iter_frames(clip)))
     assert overlay_pixels(first[::2, ::2]) < 50
-    assert best > 300, f"overlay not visible in the window (best screenshot: {best} overlay pixels)"
+    assert best > MIN_OVERLAY_PIXELS, f"overlay not visible in the window (best screenshot: {best} overlay pixels)"
     assert (shot.reshape(-1, 3).std(axis=0) > 10).all()  # a real picture, not an empty screen
-    assert "live session ended" in out
-    assert (tmp_path / "out").is_dir()
+    assert "live session ended (interrupted)" in out  # SIGTERM, after the screenshot
+    assert (tmp_path / "out" / "report.json").exists()
