@@ -252,3 +252,14 @@ def test_end_to_end_on_a_real_clip(tmp_path: Path) -> None:
     assert "rounded_back" not in {f["code"] for f in report["faults"]}
     with av.open(str(tmp_path / "deadlift" / "annotated.mp4")) as container:
         assert sum(1 for _ in container.decode(video=0)) == len(analysis.samples)
+
+
+def test_replacing_falls_back_without_an_atomic_exchange(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from posecoach.report import atomic
+
+    out = tmp_path / "clip"
+    write_outputs(make_analysis(), out, video=False)
+    monkeypatch.setattr(atomic, "_exchange", lambda a, b: False)
+    report = write_outputs(make_analysis(faults=[ROUNDED]), out, video=False)
+    assert json.loads((out / "report.json").read_text())["verdict"] == report["verdict"]
+    assert [p.name for p in tmp_path.iterdir()] == ["clip"]
