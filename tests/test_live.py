@@ -471,6 +471,34 @@ def test_voice_speaks_framing_guidance_once_not_every_frame(tmp_path: Path) -> N
     assert voice.said == [fr.STEP_IN]  # 1 s of "nobody there": said once, not 30 times
 
 
+def _status(stage: fr.Stage, message: str | None = None) -> fr.FramingStatus:
+    return fr.FramingStatus(stage, message, 2.0 if stage == fr.Stage.COUNTDOWN else None)
+
+
+def test_speaker_says_guidance_when_it_changes_then_get_ready_go_then_new_cues_only() -> None:
+    from posecoach.exercises.base import FrameFeedback
+    from posecoach.live.voice import CueSpeaker
+
+    def fb(cue: str | None, new: bool) -> FrameFeedback:
+        return FrameFeedback(0.0, "holding", cue, True, {}, cue_is_new=new)
+
+    speaker = CueSpeaker()
+    said = [
+        speaker.update(_status(fr.Stage.FRAMING, fr.STEP_IN), None, 0.0),      # said
+        speaker.update(_status(fr.Stage.FRAMING, fr.STEP_IN), None, 1.0),      # same, too soon
+        speaker.update(_status(fr.Stage.FRAMING, fr.STEP_BACK), None, 1.2),    # new, but < 1.5 s
+        speaker.update(_status(fr.Stage.FRAMING, fr.STEP_BACK), None, 2.0),    # said
+        speaker.update(_status(fr.Stage.FRAMING, fr.HOLD_STILL), None, 5.0),   # transient: silent
+        speaker.update(_status(fr.Stage.COUNTDOWN), None, 5.5),                # "Get ready"
+        speaker.update(_status(fr.Stage.COUNTDOWN), None, 6.5),
+        speaker.update(_status(fr.Stage.ACTIVE), fb(None, False), 8.5),        # "Go"
+        speaker.update(_status(fr.Stage.ACTIVE), fb("Straighten your knee", True), 9.0),
+        speaker.update(_status(fr.Stage.ACTIVE), fb("Straighten your knee", False), 9.1),
+    ]
+    assert said == [fr.STEP_IN, None, None, fr.STEP_BACK, None, "Get ready", None, "Go",
+                    "Straighten your knee", None]
+
+
 def test_window_without_a_display_is_an_input_error_not_a_crash(monkeypatch) -> None:
     from posecoach.live.display import CvWindow
 

@@ -28,7 +28,7 @@ from posecoach.analysis import AnalysisOptions
 from posecoach.landmarks import PoseFrame
 from posecoach.live.coach import CoachStep, LiveCoach, SetRecord, shift_time
 from posecoach.live.display import Command, CvWindow, Display, NullDisplay
-from posecoach.live.framing import FramingConfig, Stage
+from posecoach.live.framing import FramingConfig
 from posecoach.live.hud import LiveStats, draw_hud
 from posecoach.live.outputs import (
     VIDEO_NAME,
@@ -45,13 +45,11 @@ from posecoach.live.sources import (
     LatestSlot,
     open_source,
 )
-from posecoach.live.voice import Voice, find_engine
+from posecoach.live.voice import CueSpeaker, Voice, find_engine
 from posecoach.pipeline import MeasureConfig
 from posecoach.pose import PoseEstimator
 from posecoach.render import Annotator
 from posecoach.sample import PoseSample
-
-GUIDANCE_REPEAT_S = 4.0  # spoken framing guidance: at most this often
 
 
 class PoseDetector(Protocol):
@@ -264,18 +262,11 @@ class LiveSession:
         opts = self._options
         draw = not opts.headless or opts.record or opts.draw_headless
         annotator = Annotator()
-        spoken: tuple[str | None, float] = (None, -np.inf)
+        speaker = CueSpeaker()
         while True:
             step = results.get(timeout=0.005 if draw else 0.05)
             if step is not None:
-                rgb = self._draw(annotator, step) if draw else None
-                if rgb is not None:
-                    self._display.show(rgb)
-                    if recorder is not None:
-                        recorder.write(step.frame.t_s, rgb)
-                self._stats.tick(step.frame.captured_at)
-                self._shown += 1
-                spoken = self._speak(step, spoken)
+                self._present(step, annotator if draw else None, recorder, speaker)
             elif results.closed:
                 return
             command = self._display.poll(1)
@@ -294,6 +285,21 @@ class LiveSession:
                 self._finish("duration")  # the source stalled: the wall clock ends it
                 return
 
+    def _present(self, step: LiveStep, annotator: Annotator | None, recorder: LiveRecorder | None,
+                 speaker: CueSpeaker) -> None:
+        """Draw, show, record and speak one step (drawing skipped when nothing needs it)."""
+        if annotator is not None:
+            rgb = self._draw(annotator, step)
+            self._display.show(rgb)
+            if recorder is not None:
+                recorder.write(step.frame.t_s, rgb)
+        self._stats.tick(step.frame.captured_at)
+        self._shown += 1
+        if self._voice is not None and step.coach is not None:
+            text = speaker.update(step.coach.framing, step.coach.feedback, time.monotonic())
+            if text is not None:
+                self._voice.say(text)
+
     def _draw(self, annotator: Annotator, step: LiveStep) -> np.ndarray:
         rgb = step.frame.rgb
         if self._mirror:
@@ -307,21 +313,6 @@ class LiveSession:
             guidance, countdown = step.coach.framing.message, step.coach.framing.countdown_s
         return draw_hud(rgb, self._stats.fps, self._stats.last_latency_ms, guidance=guidance,
                         countdown_s=countdown, paused=step.paused, mirrored=self._mirror)
-
-    def _speak(self, step: LiveStep, spoken: tuple[str | None, float]) -> tuple[str | None, float]:
-        if self._voice is None or step.coach is None:
-            return spoken
-        now = time.monotonic()
-        fb, framing = step.coach.feedback, step.coach.framing
-        if fb is not None and fb.cue and fb.cue_is_new:
-            self._voice.say(fb.cue)
-            return fb.cue, now
-        text = framing.message if framing.stage == Stage.FRAMING else None
-        if text and (text != spoken[0] or now - spoken[1] > GUIDANCE_REPEAT_S) and \
-                now - spoken[1] > 1.5:
-            self._voice.say(text)
-            return text, now
-        return spoken
 
     def _close_io(self, recorder: LiveRecorder | None) -> None:
         for close in (self._estimator.close, self._display.close, self._source.close,

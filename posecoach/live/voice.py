@@ -15,6 +15,9 @@ import subprocess
 import threading
 from collections.abc import Sequence
 
+from posecoach.exercises.base import FrameFeedback
+from posecoach.live.framing import HOLD_STILL, FramingStatus, Stage
+
 ENGINES = ("espeak-ng", "espeak")
 WORDS_PER_MINUTE = 165
 MAX_UTTERANCE_S = 20.0
@@ -87,3 +90,42 @@ class Voice:
         except queue.Full:  # pragma: no cover - only this thread puts after get
             pass
         self._thread.join(timeout=wait_s)
+
+
+GUIDANCE_REPEAT_S = 4.0   # the same framing guidance is repeated at most this often
+MIN_GAP_S = 1.5           # ... and any guidance at most this soon after the last thing said
+STAGE_WORDS = {Stage.COUNTDOWN: "Get ready", Stage.ACTIVE: "Go"}
+
+
+class CueSpeaker:
+    """Decides what to say for each frame (pure: no threads, no sound).
+
+    A cue is said when it first appears (`cue_is_new`: the analysers' arbiter already
+    rate-limits cues); "Get ready" / "Go" when the countdown starts and the set begins;
+    framing guidance when it changes, repeated at most every GUIDANCE_REPEAT_S.
+    """
+
+    def __init__(self) -> None:
+        self._stage: Stage | None = None
+        self._last: tuple[str | None, float] = (None, float("-inf"))
+
+    def update(self, framing: FramingStatus, feedback: FrameFeedback | None, now_s: float) -> str | None:
+        text = self._choose(framing, feedback, now_s)
+        if text is not None:
+            self._last = (text, now_s)
+        return text
+
+    def _choose(self, framing: FramingStatus, feedback: FrameFeedback | None, now_s: float) -> str | None:
+        previous, self._stage = self._stage, framing.stage
+        if feedback is not None and feedback.cue and feedback.cue_is_new:
+            return feedback.cue
+        if previous is not None and framing.stage != previous and framing.stage in STAGE_WORDS:
+            return STAGE_WORDS[framing.stage]
+        message = framing.message if framing.stage == Stage.FRAMING else None
+        if not message or message == HOLD_STILL:
+            return None
+        last_text, last_at = self._last
+        if now_s - last_at < MIN_GAP_S or (message == last_text and now_s - last_at < GUIDANCE_REPEAT_S):
+            return None
+        return message
+
