@@ -108,6 +108,7 @@ class LegSwingAnalyser:
         self._th = cfg.leg_swing
         self._coach = Coach(cfg.common, cfg.cues)
         self._zig = Zigzag(self._th.reversal_deg)
+        self._smooth = Window(self._th.smooth_s)
         self._stance = Window(self._th.stance_ref_window_s)
         self._stance_knee = Window(self._th.stance_knee_window_s)
         self._side = SideVote()
@@ -140,9 +141,13 @@ class LegSwingAnalyser:
         judge = f is not None and sample.view != View.FRONT
         if f is not None:
             self._record(t, f, ref)
-            turn = self._zig.update(t, f.swing_thigh)
-            if turn is not None:
-                self._on_turn(turn, t)
+            self._smooth.add(t, f.swing_thigh)
+            if finite(f.swing_thigh):
+                # Light causal smoothing against jitter; the turn is dated half a window back.
+                values = self._smooth.values
+                turn = self._zig.update(t - self._smooth_lag(), float(np.mean(values)))
+                if turn is not None:
+                    self._on_turn(turn, t)
         knee = self._stance_knee.median() if judge else NAN
         active = set(self._coach.faults.active(t))
         level = th.stance_knee_off_deg if "stance_knee_bent" in active else th.stance_knee_on_deg
@@ -164,6 +169,10 @@ class LegSwingAnalyser:
                     "thigh_angle_deg": f.swing_thigh if f is not None else 0.0}
         return self._coach.finish(self._phase, good_form, counters)
 
+    def _smooth_lag(self) -> float:
+        times = self._smooth.times
+        return (times[-1] - times[0]) / 2.0 if len(times) > 1 else 0.0
+
     def _record(self, t: float, f: SwingFrame, ref: float) -> None:
         self._t.append(t)
         self._thigh.append(f.swing_thigh)
@@ -175,7 +184,19 @@ class LegSwingAnalyser:
         if finite(f.swing_thigh) and abs(f.swing_thigh - ref) >= self._th.reversal_deg:
             self._side.add(f.swing_side)
 
+    def _refine(self, turn: Turn) -> Turn:
+        """The raw sample extreme around a turn found on the smoothed signal."""
+        w = self._th.smooth_s
+        i0 = bisect.bisect_left(self._t, turn.t_s - w)
+        i1 = bisect.bisect_right(self._t, turn.t_s + w)
+        best: tuple[float, float] | None = None
+        for t_i, v_i in zip(self._t[i0:i1], self._thigh[i0:i1]):
+            if finite(v_i) and (best is None or turn.kind * (v_i - best[1]) > 0):
+                best = (t_i, v_i)
+        return Turn(turn.kind, *best) if best is not None else turn
+
     def _on_turn(self, turn: Turn, t: float) -> None:
+        turn = self._refine(turn)
         self._last_turn_t = t
         if turn.kind > 0:
             self._peak = (turn, self._last_trough)
@@ -228,7 +249,7 @@ class LegSwingAnalyser:
         swings = list(self._swings)
         pending = self._zig.pending
         if self._peak is not None and pending is not None and pending.kind < 0:
-            last = self._make_swing(self._peak[0], self._peak[1], pending)
+            last = self._make_swing(self._peak[0], self._peak[1], self._refine(pending))
             swings += [last] if last is not None else []
         amps = [s["amplitude_deg"] for s in swings]
         side = self._side.winner()

@@ -92,6 +92,7 @@ class OriginStretchThresholds:
 class LegSwingThresholds:
     """Dynamic forward/back leg swings."""
 
+    smooth_s: float = 0.1               # [swing] causal moving average of the thigh angle
     reversal_deg: float = 15.0          # [swing] a turn of the thigh must exceed this
     min_arc_deg: float = 20.0           # [swing] a swing's forward-back arc at least this
     stance_ref_window_s: float = 3.0    # [swing] running median of the stance thigh
