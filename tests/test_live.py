@@ -269,6 +269,7 @@ def test_missing_speech_engine_is_a_notice_not_a_failure(tmp_path: Path, monkeyp
     ("{tmp}/notes.txt", "not a video file"),                 # a file, but not a video
     ("{tmp}/photo.png", "not a video file"),                 # a still is not a stream
     ("97", "camera 97 could not be opened"),                 # no such camera
+    ("/dev/null", "camera /dev/null could not be opened"),   # a device node, but no camera
     ("http://127.0.0.1:9/video", "could not be opened"),     # nothing listens there
 ])
 def test_unusable_cameras_give_one_clear_input_error(tmp_path: Path, camera: str, message: str) -> None:

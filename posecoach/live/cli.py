@@ -38,7 +38,7 @@ def add_live_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPars
         "to the history.")
     parser.add_argument("--exercise", required=True, choices=EXERCISES)
     parser.add_argument("--camera", default="0", metavar="INDEX|PATH|URL",
-                        help="camera index (default 0), a video file (played in real time) or a "
+                        help="camera index (default 0) or /dev/videoN, a video file (played in real time) or a "
                              "stream URL such as http://phone:8080/video")
     parser.add_argument("--model", choices=MODELS, default="lite",
                         help="pose model (default lite: the one that keeps up in real time)")

@@ -144,8 +144,9 @@ class CaptureSource:
     """A camera (by index) or a network stream (URL) read through OpenCV."""
 
     def __init__(self, target: int | str) -> None:
-        self.name = f"camera {target}" if isinstance(target, int) else _redact(str(target))
-        if isinstance(target, int):
+        device = isinstance(target, int) or str(target).startswith("/dev/")
+        self.name = f"camera {target}" if device else _redact(str(target))
+        if device:
             cap = cv2.VideoCapture(target)
             problem = (f"camera {target} could not be opened",
                        ("check that a camera is connected (ls /dev/video*) and not used by another "
@@ -213,13 +214,15 @@ def _redact(url: str) -> str:
 
 
 def open_source(camera: str | int, pace: bool = True) -> FrameSource:
-    """Open `--camera`: an index, a video file path or a stream URL."""
+    """Open `--camera`: an index, a device node, a video file path or a stream URL."""
     text = str(camera).strip()
     if text.isdigit():
         return CaptureSource(int(text))
     if "://" in text:
         return CaptureSource(text)
     path = Path(text).expanduser()
+    if text.startswith("/dev/") and path.exists():  # a camera device node, e.g. /dev/video2
+        return CaptureSource(text)
     if not path.exists():
         raise InputError(f"camera '{text}' not found: not a camera index, an existing video file or a URL",
                          "use --camera 0 for the first webcam, a path to a video, or http://... / rtsp://...")
