@@ -110,6 +110,27 @@ def test_arbiter_one_cue_at_a_time_with_cooldown_priority_and_no_repeats():
     assert all(b - a >= 8.0 for ts in by_text.values() for a, b in zip(ts, ts[1:]))
 
 
+def test_a_shared_arbiter_keeps_one_cooldown_across_analysers():
+    """A live session switching exercises passes one arbiter to each analyser."""
+    arbiter = CueArbiter()
+    first = exercises.create("origin-stretch", arbiter=arbiter)
+    second = exercises.create("leg-swing", arbiter=arbiter)
+    assert first.update(figure(0.0, view=View.FRONT)).cue is None
+    shown = [first.update(figure(i / 30, view=View.FRONT)).cue_is_new for i in range(1, 30)]
+    assert sum(shown) == 1
+    # The other analyser sees a different problem 1 s later: still within the cooldown.
+    assert not any(second.update(figure(1 + i / 30, in_frame=0.5)).cue_is_new for i in range(30))
+    assert len(first.result().cues) == 1 and second.result().cues == []
+
+
+def test_result_carries_the_effective_settings():
+    cfg = ExerciseConfig.from_dict({"curl_hip_lift": {"lift_min_deg": 9.0}})
+    analyser = exercises.create("curl-hip-lift", cfg)
+    settings = analyser.result().to_dict()["settings"]
+    assert settings["curl_hip_lift"]["lift_min_deg"] == 9.0
+    assert set(settings) == {"common", "cues", "curl_hip_lift"}
+
+
 def test_arbiter_never_follows_a_cue_with_its_conflicting_one():
     arb = CueArbiter(CueThresholds(cooldown_s=1.0, conflict_s=10.0))
     assert arb.update(0.0, ["no_hip_lift"]) == ("Now lift your thigh", True)

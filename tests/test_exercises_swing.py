@@ -35,6 +35,8 @@ def test_each_swing_has_its_peaks_times_and_amplitude():
     # Trunk still: the hip (relative to the trunk) makes the same arc.
     assert first["hip_amplitude_deg"] == pytest.approx(85.0, abs=0.5)
     assert result.working_side == "right"
+    assert [s["side"] for s in result.swings] == ["right"] * 3
+    assert result.summary["swings_by_side"] == {"left": 0, "right": 3}
 
 
 @pytest.mark.parametrize("swing_leg", ["left", "right"])

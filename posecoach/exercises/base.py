@@ -123,6 +123,7 @@ class ExerciseResult:
     faults: list[Fault] = field(default_factory=list)
     cues: list[Cue] = field(default_factory=list)
     conditions: list[Fault] = field(default_factory=list)
+    settings: dict[str, Any] = field(default_factory=dict)   # effective thresholds used
 
     @property
     def fault_codes(self) -> frozenset[str]:
@@ -137,7 +138,7 @@ class ExerciseResult:
             "exercise": self.exercise, "working_side": self.working_side,
             "summary": self.summary, "holds": self.holds, "swings": self.swings,
             "reps": self.reps, "faults": self.faults, "cues": self.cues,
-            "conditions": self.conditions,
+            "conditions": self.conditions, "settings": self.settings,
         })
 
 

@@ -301,11 +301,13 @@ class SideVote:
 class Coach:
     """Per-frame bookkeeping shared by every analyser: conditions, faults, one cue."""
 
-    def __init__(self, common: CommonThresholds, cues: CueThresholds) -> None:
+    def __init__(self, common: CommonThresholds, cues: CueThresholds,
+                 arbiter: CueArbiter | None = None) -> None:
         self.conditions = ConditionMonitor(common)
         self.faults = FaultBook(common.fault_on_s, common.fault_off_s)
-        self.arbiter = CueArbiter(cues)
+        self.arbiter = arbiter if arbiter is not None else CueArbiter(cues)
         self.last_t = NAN
+        self._cues: list[Cue] = []
 
     def begin(self, sample: PoseSample) -> float:
         """Start a frame: returns the time since the previous frame (>= 0). The frame's
@@ -322,10 +324,13 @@ class Coach:
         conditions = self.conditions.active(t_s)
         faults = self.faults.active(t_s)
         text, new = self.arbiter.update(t_s, [*conditions, *faults, *extra_cues])
+        if new and self.arbiter.last is not None:
+            self._cues.append(self.arbiter.last)
         clean = {k: (float(v) if finite(v) else 0.0) for k, v in counters.items()}
         return FrameFeedback(t_s=t_s, phase=phase, cue=text, good_form=good_form,
                              counters=clean, active_faults=faults,
                              active_conditions=conditions, cue_is_new=new)
 
     def cue_history(self) -> list[Cue]:
-        return self.arbiter.history
+        """The cues this analyser's frames showed (not other users of a shared arbiter)."""
+        return list(self._cues)

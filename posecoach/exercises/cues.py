@@ -79,7 +79,8 @@ def message_for(code: str) -> str:
 
 
 class CueArbiter:
-    """Chooses the one cue to show; shared logic for every analyser."""
+    """Chooses the one cue to show. Every analyser uses one; a live session that switches
+    exercises can pass the same instance to each, so cooldowns carry over."""
 
     def __init__(self, thresholds: CueThresholds = CueThresholds()) -> None:
         self._th = thresholds
@@ -87,6 +88,11 @@ class CueArbiter:
         self._last_by_code: dict[str, float] = {}
         self._current: Cue | None = None
         self._history: list[Cue] = []
+
+    @property
+    def last(self) -> Cue | None:
+        """The most recently emitted cue."""
+        return self._history[-1] if self._history else None
 
     @property
     def history(self) -> list[Cue]:

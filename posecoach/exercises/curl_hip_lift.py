@@ -7,7 +7,7 @@ elevation is measured against the person's own resting thigh line; the pelvis is
 watched through the trunk line (hips rising relative to the shoulders).
 Faults (one event per rep): partial_range, no_hip_lift, pelvis_lift.
 
-Rep dicts: rep (1-based), start_s, end_s, duration_s (tempo), peak_t_s,
+Rep dicts: rep (1-based), side (the curling leg), start_s, end_s, duration_s (tempo), peak_t_s,
 peak_knee_flexion_deg, peak_hip_extension_deg (hip extension behind the trunk line, i.e.
 -min hip_flexion, >= 0), peak_thigh_lift_deg (thigh elevation above the person's own
 resting thigh line: what the faults use), peak_pelvis_rise_deg and
@@ -25,6 +25,7 @@ from posecoach.exercises.common import (
 )
 from posecoach.exercises.cues import message_for
 from posecoach.exercises.holds import excursion_bounds
+from posecoach.exercises.cues import CueArbiter
 from posecoach.exercises.thresholds import CurlHipLiftThresholds, ExerciseConfig
 from posecoach.kinematics import View
 from posecoach.sample import PoseSample
@@ -90,10 +91,12 @@ class CurlHipLiftAnalyser:
 
     exercise_id = EXERCISE_ID
 
-    def __init__(self, config: ExerciseConfig | None = None) -> None:
+    def __init__(self, config: ExerciseConfig | None = None, *,
+                 arbiter: CueArbiter | None = None) -> None:
         cfg = config or ExerciseConfig()
+        self._settings = cfg.settings_for("curl_hip_lift")
         self._th = cfg.curl_hip_lift
-        self._coach = Coach(cfg.common, cfg.cues)
+        self._coach = Coach(cfg.common, cfg.cues, arbiter)
         self._rest = {k: Window(self._th.rest_window_s) for k in _DEFAULT_REST}
         self._rep: _Rep | None = None
         self._done: list[_Rep] = []
@@ -207,7 +210,8 @@ class CurlHipLiftAnalyser:
             if 0 <= i < len(self._done) - 1:
                 end_s = min(end_s, self._done[i + 1].start_s)
         return {
-            "rep": number, "start_s": opt(start_s, 3), "end_s": opt(end_s, 3),
+            "rep": number, "side": rep.sides.winner(0.5),
+            "start_s": opt(start_s, 3), "end_s": opt(end_s, 3),
             "duration_s": opt(end_s - start_s, 3), "peak_t_s": opt(rep.peak_t, 3),
             "peak_knee_flexion_deg": opt(rep.peak_knee, 1),
             "peak_hip_extension_deg": opt(max(0.0, -rep.min_hip_flexion), 1)
@@ -255,6 +259,7 @@ class CurlHipLiftAnalyser:
                                       >= self._th.lift_min_deg),
         }
         return ExerciseResult(
+            settings=self._settings,
             exercise=EXERCISE_ID, working_side=self._side.winner(), summary=summary, reps=reps,
             faults=faults, cues=self._coach.cue_history(),
             conditions=self._coach.conditions.conditions())

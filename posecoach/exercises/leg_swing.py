@@ -6,8 +6,9 @@ label swap by the pose model changes nothing. A causal turning-point detector (p
 prominence >= `reversal_deg`) finds each forward peak and the backward peak after it;
 that pair is one swing. Faults: trunk_sway, stance_knee_bent, progressing_too_fast.
 
-Swing dicts: swing (1-based), start_s (the backward peak before it, at
-most as long before the forward peak as the backward peak is after it), forward_peak_t_s, forward_peak_deg, backward_peak_t_s,
+Swing dicts: swing (1-based), side (label of the swinging leg at the forward peak),
+start_s (the backward peak before it, at most as long before the forward peak as the
+backward peak is after it), forward_peak_t_s, forward_peak_deg, backward_peak_t_s,
 backward_peak_deg, amplitude_deg (forward - backward thigh angle), hip_amplitude_deg
 (the same arc relative to the trunk line), trunk_sway_deg, stance_knee_deg.
 """
@@ -24,6 +25,7 @@ from posecoach.exercises.base import ExerciseResult, FrameFeedback, opt
 from posecoach.exercises.common import (
     NAN, SIDES, Coach, SideVote, Turn, Window, Zigzag, angle, finite, nanmedian,
 )
+from posecoach.exercises.cues import CueArbiter
 from posecoach.exercises.thresholds import ExerciseConfig, LegSwingThresholds
 from posecoach.kinematics import View
 from posecoach.sample import PoseSample
@@ -103,10 +105,12 @@ class LegSwingAnalyser:
 
     exercise_id = EXERCISE_ID
 
-    def __init__(self, config: ExerciseConfig | None = None) -> None:
+    def __init__(self, config: ExerciseConfig | None = None, *,
+                 arbiter: CueArbiter | None = None) -> None:
         cfg = config or ExerciseConfig()
+        self._settings = cfg.settings_for("leg_swing")
         self._th = cfg.leg_swing
-        self._coach = Coach(cfg.common, cfg.cues)
+        self._coach = Coach(cfg.common, cfg.cues, arbiter)
         self._zig = Zigzag(self._th.reversal_deg)
         self._smooth = Window(self._th.smooth_s)
         self._stance = Window(self._th.stance_ref_window_s)
@@ -117,6 +121,7 @@ class LegSwingAnalyser:
         self._hip: list[float] = []
         self._trunk: list[float] = []
         self._knee: list[float] = []
+        self._labels: list[str | None] = []
         self._last_trough: Turn | None = None
         self._peak: tuple[Turn, Turn | None] | None = None   # forward peak, trough before
         self._swings: list[dict[str, Any]] = []
@@ -179,6 +184,7 @@ class LegSwingAnalyser:
         self._hip.append(f.swing_hip)
         self._trunk.append(f.trunk)
         self._knee.append(f.stance_knee)
+        self._labels.append(f.swing_side)
         self._stance.add(t, f.stance_thigh)
         self._stance_knee.add(t, f.stance_knee)
         if finite(f.swing_thigh) and abs(f.swing_thigh - ref) >= self._th.reversal_deg:
@@ -208,7 +214,7 @@ class LegSwingAnalyser:
             self._peak = None
         self._last_trough = turn
 
-    def _value_at(self, series: list[float], t_s: float) -> float:
+    def _value_at(self, series: list[Any], t_s: float) -> Any:
         i = bisect.bisect_left(self._t, t_s)
         return series[i] if 0 <= i < len(series) else NAN
 
@@ -225,6 +231,7 @@ class LegSwingAnalyser:
         half = back.t_s - peak.t_s
         return {
             "swing": len(self._swings) + 1,
+            "side": self._value_at(self._labels, peak.t_s),
             "start_s": opt(max(before.t_s if before is not None else -np.inf, peak.t_s - half), 3),
             "forward_peak_t_s": opt(peak.t_s, 3), "forward_peak_deg": opt(peak.value, 1),
             "backward_peak_t_s": opt(back.t_s, 3), "backward_peak_deg": opt(back.value, 1),
@@ -255,6 +262,7 @@ class LegSwingAnalyser:
         side = self._side.winner()
         summary: dict[str, Any] = {
             "swings": len(swings),
+            "swings_by_side": {side: sum(1 for s in swings if s["side"] == side) for side in SIDES},
             "amplitudes_deg": amps,
             "forward_peaks_deg": [s["forward_peak_deg"] for s in swings],
             "max_amplitude_deg": max(amps) if amps else None,
@@ -264,6 +272,7 @@ class LegSwingAnalyser:
             **progression(amps, self._th),
         }
         return ExerciseResult(
+            settings=self._settings,
             exercise=EXERCISE_ID, working_side=side, summary=summary, swings=swings,
             faults=self._coach.faults.faults(), cues=self._coach.cue_history(),
             conditions=self._coach.conditions.conditions())

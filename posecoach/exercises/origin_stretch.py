@@ -25,6 +25,7 @@ from posecoach.exercises.common import (
     robust_sd,
 )
 from posecoach.exercises.holds import refine_hold
+from posecoach.exercises.cues import CueArbiter
 from posecoach.exercises.thresholds import ExerciseConfig, OriginStretchThresholds
 from posecoach.kinematics import View
 from posecoach.landmarks import PoseLandmark as L
@@ -154,10 +155,12 @@ class OriginStretchAnalyser:
 
     exercise_id = EXERCISE_ID
 
-    def __init__(self, config: ExerciseConfig | None = None) -> None:
+    def __init__(self, config: ExerciseConfig | None = None, *,
+                 arbiter: CueArbiter | None = None) -> None:
         cfg = config or ExerciseConfig()
+        self._settings = cfg.settings_for("origin_stretch")
         self._cfg, self._th = cfg, cfg.origin_stretch
-        self._coach = Coach(cfg.common, cfg.cues)
+        self._coach = Coach(cfg.common, cfg.cues, arbiter)
         self._phase = "setup"
         self._slope_win = Window(self._th.hold_window_s)
         # Every frame with a measured trunk: t, trunk, hip flexion, knee, good form.
@@ -424,6 +427,7 @@ class OriginStretchAnalyser:
             else None,
         }
         return ExerciseResult(
+            settings=self._settings,
             exercise=EXERCISE_ID, working_side=forward if forward in SIDES else None,
             summary=summary, holds=holds, faults=self._coach.faults.faults(),
             cues=self._coach.cue_history(), conditions=self._coach.conditions.conditions())

@@ -12,13 +12,14 @@ import numpy as np
 from posecoach.errors import ConfigError
 from posecoach.exercises.base import ExerciseAnalyser, ExerciseResult
 from posecoach.exercises.common import SIDES, Zigzag, angle, finite
+from posecoach.exercises.cues import CueArbiter
 from posecoach.exercises.curl_hip_lift import CurlHipLiftAnalyser
 from posecoach.exercises.leg_swing import LegSwingAnalyser
 from posecoach.exercises.origin_stretch import OriginStretchAnalyser
 from posecoach.exercises.thresholds import ExerciseConfig
 from posecoach.sample import PoseSample
 
-AnalyserFactory = Callable[[ExerciseConfig], ExerciseAnalyser]
+AnalyserFactory = Callable[..., ExerciseAnalyser]   # (config, *, arbiter=None)
 
 ANALYSERS: dict[str, AnalyserFactory] = {
     "origin-stretch": OriginStretchAnalyser,
@@ -28,13 +29,15 @@ ANALYSERS: dict[str, AnalyserFactory] = {
 EXERCISE_IDS: tuple[str, ...] = tuple(ANALYSERS)
 
 
-def create(exercise_id: str, config: ExerciseConfig | None = None) -> ExerciseAnalyser:
-    """A fresh analyser for `exercise_id`; ConfigError listing the valid ids otherwise."""
+def create(exercise_id: str, config: ExerciseConfig | None = None, *,
+           arbiter: CueArbiter | None = None) -> ExerciseAnalyser:
+    """A fresh analyser for `exercise_id`; ConfigError listing the valid ids otherwise.
+    `arbiter`: a cue arbiter to share with other analysers (live sessions)."""
     factory = ANALYSERS.get(exercise_id)
     if factory is None:
         raise ConfigError(f"unknown exercise '{exercise_id}'",
                           f"choose one of: {', '.join(EXERCISE_IDS)}")
-    return factory(config or ExerciseConfig())
+    return factory(config or ExerciseConfig(), arbiter=arbiter)
 
 
 def analyse(samples: Iterable[PoseSample], exercise_id: str,

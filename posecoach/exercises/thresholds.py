@@ -153,6 +153,11 @@ class ExerciseConfig:
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
+    def settings_for(self, exercise_slice: str) -> dict[str, Any]:
+        """The effective values one analyser uses (for its result / the report)."""
+        return {"common": dataclasses.asdict(self.common), "cues": dataclasses.asdict(self.cues),
+                exercise_slice: dataclasses.asdict(getattr(self, exercise_slice))}
+
 
 T = TypeVar("T")
 
