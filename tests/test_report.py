@@ -263,3 +263,12 @@ def test_replacing_falls_back_without_an_atomic_exchange(tmp_path: Path, monkeyp
     report = write_outputs(make_analysis(faults=[ROUNDED]), out, video=False)
     assert json.loads((out / "report.json").read_text())["verdict"] == report["verdict"]
     assert [p.name for p in tmp_path.iterdir()] == ["clip"]
+
+
+def test_nobody_in_the_clip(tmp_path: Path) -> None:
+    report = write_outputs(make_analysis(missing=range(60), holds=[]), tmp_path / "o", video=False)
+    validate(report)
+    assert report["verdict"]["status"] == "not_assessable"
+    assert report["pose"]["detection_rate"] == 0.0
+    assert report["view"] == "unknown" and report["facing"] == "unknown"
+    assert report["files"]["plots"] == ["plots/timeline.png"]  # no angle was measurable
