@@ -32,17 +32,17 @@ from pathlib import Path
 
 os.environ.setdefault("GLOG_minloglevel", "2")
 
-import av  # noqa: E402
-import mediapipe as mp  # noqa: E402
-import numpy as np  # noqa: E402
-from mediapipe.tasks.python import BaseOptions, vision  # noqa: E402
+import av
+import mediapipe as mp
+import numpy as np
+from mediapipe.tasks.python import BaseOptions, vision
 
-from posecoach.analysis import AnalysisOptions, analyze_media  # noqa: E402
-from posecoach.cli import native_logs_hidden  # noqa: E402
-from posecoach.pipeline import measure_stream  # noqa: E402
-from posecoach.pose import PoseEstimator, PoseOptions, resolve_model  # noqa: E402
-from posecoach.report import write_outputs  # noqa: E402
-from posecoach.video_io import iter_frames  # noqa: E402
+from posecoach.analysis import AnalysisOptions, analyze_media
+from posecoach.cli import native_logs_hidden
+from posecoach.pipeline import measure_stream
+from posecoach.pose import PoseEstimator, PoseOptions, resolve_model
+from posecoach.report import write_outputs
+from posecoach.video_io import iter_frames
 
 TARGETS = {"b": 1.10, "c": 1.15, "d": 1.50}
 LABELS = {"a": "(a) bare PoseLandmarker", "b": "(b) landmarks + angles", "c": "(c) analyze --no-video",
@@ -80,7 +80,7 @@ def stage_a(frames: list[tuple[float, np.ndarray]], options: PoseOptions) -> Non
     with vision.PoseLandmarker.create_from_options(task) as landmarker:
         last = -1
         for t_s, rgb in frames:
-            t_ms = max(int(round(t_s * 1000)), last + 1)
+            t_ms = max(round(t_s * 1000), last + 1)
             last = t_ms
             landmarker.detect_for_video(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb), t_ms)
 

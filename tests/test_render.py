@@ -125,14 +125,14 @@ class _FailingAnnotator(Annotator):
         super().__init__()
         self._n, self._fail_at = 0, fail_at
 
-    def annotate(self, rgb, sample, feedback, exercise):  # noqa: ANN001, ANN201
+    def annotate(self, rgb, sample, feedback, exercise):
         self._n += 1
         if self._n == self._fail_at:
             raise RuntimeError("drawing failed")
         return super().annotate(rgb, sample, feedback, exercise)
 
 
-def test_render_video_writes_every_frame(tmp_path) -> None:  # noqa: ANN001
+def test_render_video_writes_every_frame(tmp_path) -> None:
     import av
 
     from posecoach.render import render_video
@@ -151,7 +151,7 @@ def test_render_video_writes_every_frame(tmp_path) -> None:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("where", ["annotate", "encode"])
-def test_render_video_errors_surface_without_hanging(tmp_path, monkeypatch, where: str) -> None:  # noqa: ANN001
+def test_render_video_errors_surface_without_hanging(tmp_path, monkeypatch, where: str) -> None:
     from posecoach.render import render_video
     from posecoach.video_io import VideoWriter
     from tests.test_report_builders import make_analysis, write_input_video
@@ -163,7 +163,7 @@ def test_render_video_errors_surface_without_hanging(tmp_path, monkeypatch, wher
         calls = {"n": 0}
         original = VideoWriter.write
 
-        def write(self, rgb):  # noqa: ANN001, ANN202
+        def write(self, rgb):
             calls["n"] += 1
             if calls["n"] == 7:
                 raise OSError("disk full")

@@ -221,11 +221,10 @@ def test_interrupted_run_leaves_only_a_hidden_partial_folder(tmp_path: Path) -> 
     from posecoach.report.atomic import atomic_output_dir
 
     out = tmp_path / "clip"
-    with pytest.raises(KeyboardInterrupt):
-        with atomic_output_dir(out) as tmp:
-            assert tmp.parent == tmp_path and tmp.name.startswith(".clip.partial-")
-            (tmp / "report.json").write_text("{}")
-            raise KeyboardInterrupt
+    with pytest.raises(KeyboardInterrupt), atomic_output_dir(out) as tmp:
+        assert tmp.parent == tmp_path and tmp.name.startswith(".clip.partial-")
+        (tmp / "report.json").write_text("{}")
+        raise KeyboardInterrupt
     assert not out.exists()
     assert list(tmp_path.iterdir()) == []
 

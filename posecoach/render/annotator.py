@@ -26,7 +26,8 @@ import numpy as np
 
 from posecoach.exercises.base import FrameFeedback
 from posecoach.kinematics import near_side
-from posecoach.landmarks import POSE_CONNECTIONS, PoseLandmark as L
+from posecoach.landmarks import POSE_CONNECTIONS
+from posecoach.landmarks import PoseLandmark as L
 from posecoach.sample import PoseSample
 
 Colour = tuple[int, int, int]  # RGB
@@ -85,13 +86,13 @@ def _finite(p: np.ndarray) -> bool:
 
 
 def _pt(p: np.ndarray) -> tuple[int, int]:
-    return int(round(float(p[0]))), int(round(float(p[1])))
+    return round(float(p[0])), round(float(p[1]))
 
 
 def _mid(xy: np.ndarray, a: int, b: int) -> np.ndarray:
-    p, q = xy[a], xy[b]
+    p, q = np.asarray(xy[a], dtype=float), np.asarray(xy[b], dtype=float)
     if _finite(p) and _finite(q):
-        return (p + q) / 2.0
+        return np.asarray((p + q) / 2.0)
     return p if _finite(p) else q
 
 
@@ -246,7 +247,7 @@ class Annotator:
         a2 = math.degrees(math.atan2(float(vec[1]), float(vec[0])))
         d = (a2 - a1 + 180.0) % 360.0 - 180.0
         start, end = (a1, a1 + d) if d >= 0 else (a1 + d, a1)
-        rr = max(2, int(round(r)))
+        rr = max(2, round(r))
         cv2.ellipse(img, _pt(centre), (rr, rr), 0.0, start, end, colour, width, AA)
 
     def _angle_label(self, img: np.ndarray, centre: np.ndarray, ref: np.ndarray, vec: np.ndarray,
@@ -312,7 +313,7 @@ class Annotator:
             y += round(14 * s)
             bx1 = x0 + width - round(16 * s)
             cv2.rectangle(img, (x, y - round(6 * s)), (bx1, y + round(2 * s)), (70, 70, 70), -1)
-            fill = x + int(round((bx1 - x) * progress))
+            fill = x + round((bx1 - x) * progress)
             cv2.rectangle(img, (x, y - round(6 * s)), (fill, y + round(2 * s)), st.good, -1)
         if bars:
             self._draw_bars(img, bars, x, y + round(10 * s), x0 + width - round(16 * s), round(34 * s))
@@ -356,7 +357,7 @@ class Annotator:
         bar_w = max(2, int(slot * 0.7))
         cv2.line(img, (x0, y0 + h), (x1, y0 + h), self._style.far_side, 1)
         for i, v in enumerate(values):
-            bh = max(1, int(round(h * max(v, 0.0) / top)))
+            bh = max(1, round(h * max(v, 0.0) / top))
             bx = x0 + i * slot
             latest = i == len(values) - 1
             cv2.rectangle(img, (bx, y0 + h - bh), (bx + bar_w, y0 + h),

@@ -77,7 +77,7 @@ def _prefetched(items: Iterable[Any], maxsize: int = QUEUE_FRAMES) -> Iterator[A
             for item in iterator:
                 if not _put(q, item, stop):
                     break
-        except BaseException as exc:  # handed to the consumer, re-raised there
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, re-raised there
             failure.append(exc)
         finally:
             close = getattr(iterator, "close", None)
@@ -115,7 +115,7 @@ class _BackgroundWriter:
         try:
             while (item := self._q.get()) is not _END:
                 self._writer.write(item)
-        except BaseException as exc:  # re-raised on the caller's thread
+        except BaseException as exc:  # noqa: BLE001 - re-raised on the caller's thread
             self._failure.append(exc)
             self._stop.set()
 

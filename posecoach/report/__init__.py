@@ -18,7 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from posecoach.report.atomic import atomic_output_dir
-from posecoach.report.document import SCHEMA_VERSION, build_report, dumps, load_schema, verdict
+from posecoach.report.document import (
+    SCHEMA_VERSION,
+    build_report,
+    dumps,
+    load_schema,
+    verdict,
+)
 from posecoach.report.html import render_html
 from posecoach.report.plots import Chart, make_charts
 from posecoach.report.tables import write_angles_csv

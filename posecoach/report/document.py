@@ -31,7 +31,7 @@ MIN_DETECTION_RATE = 0.5
 BLOCKING_CONDITION_SHARE = 0.5
 
 # What `files` says when the caller does not (build_report without writing anything).
-DEFAULT_FILES = {"report_html": "report.html", "angles_csv": "angles.csv", "annotated": None, "plots": []}
+DEFAULT_FILES: dict[str, Any] = {"report_html": "report.html", "angles_csv": "angles.csv", "annotated": None, "plots": []}
 
 EVENT_NOUN = {"origin-stretch": ("hold", "holds"), "leg-swing": ("swing", "swings"),
               "curl-hip-lift": ("rep", "reps")}
@@ -45,7 +45,8 @@ def exercise_title(exercise: str) -> str:
 
 def load_schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of report.json."""
-    return json.loads(_schema_text())
+    schema: dict[str, Any] = json.loads(_schema_text())
+    return schema
 
 
 @cache
@@ -147,14 +148,14 @@ def verdict(analysis: Any) -> dict[str, Any]:
             headline = f"Could not assess the {title}: no {noun} were found to judge."
         return {"status": NOT_ASSESSABLE, "headline": headline, "details": details}
     if faults:
-        code, (n, total, _) = next(iter(faults.items()))
+        code, (_, total, _) = next(iter(faults.items()))
         more = len(faults) - 1
         tail = f" and {more} more fault{'s' if more > 1 else ''}" if more else ""
         headline = (f"Needs work: {_cue_text(code).rstrip('.')} "
                     f"({_label(code)} for {total:.1f} s{tail}).")
         return {"status": NEEDS_WORK, "headline": headline, "details": details}
     if _events(result) == 0:
-        one, many = EVENT_NOUN.get(ex, ("event", "events"))
+        one = EVENT_NOUN.get(ex, ("event", "events"))[0]
         return {"status": NEEDS_WORK,
                 "headline": f"Needs work: no complete {one} was found in this clip.",
                 "details": details}
@@ -197,17 +198,18 @@ def effective_settings(analysis: Any) -> dict[str, Any]:
     settings["exercise"] = analysis.exercise
     settings["model"] = analysis.model
     settings["segmentation"] = options.wants_mask() if hasattr(options, "wants_mask") else None
-    settings = {k: (dataclasses.asdict(v) if dataclasses.is_dataclass(v) else v)
-                for k, v in settings.items()}
+    settings = {k: (dataclasses.asdict(v) if dataclasses.is_dataclass(v) and not isinstance(v, type)
+                    else v) for k, v in settings.items()}
     settings["exercises"] = config.to_dict() if hasattr(config, "to_dict") else json_safe(config)
-    return json_safe(settings)
+    safe: dict[str, Any] = json_safe(settings)
+    return safe
 
 
 def build_report(analysis: Any, files: Mapping[str, Any] | None = None,
                  generated_at: dt.datetime | None = None) -> dict[str, Any]:
     """report.json as a dict (see report.schema.json)."""
     info, result = analysis.info, analysis.result
-    when = generated_at or dt.datetime.now(dt.timezone.utc)
+    when = generated_at or dt.datetime.now(dt.UTC)
     rest = result.to_dict()
     measured = len(analysis.measurements)
     people = [m.num_people for m in analysis.measurements if m.detected]
@@ -237,7 +239,8 @@ def build_report(analysis: Any, files: Mapping[str, Any] | None = None,
         "versions": _versions(),
         "files": {**DEFAULT_FILES, **(files or {})},
     }
-    return json_safe(report)
+    safe: dict[str, Any] = json_safe(report)
+    return safe
 
 
 def _good_share(analysis: Any) -> float | None:

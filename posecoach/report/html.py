@@ -85,8 +85,9 @@ def _fault_rows(report: Mapping[str, Any], span_s: tuple[float, float]) -> list[
         colour = GREY if kind == "condition" else FAULT_PALETTE[fault_codes.index(code) % len(FAULT_PALETTE)]
         spans = []
         for it in items:
-            s = it.get("start_s") if it.get("start_s") is not None else t0
-            e = it.get("end_s") if it.get("end_s") is not None else s
+            start, end = it.get("start_s"), it.get("end_s")
+            s = float(start) if start is not None else t0
+            e = float(end) if end is not None else s
             left = min(max((s - t0) / length * 100.0, 0.0), 100.0)
             width = min(max((e - s) / length * 100.0, 0.6), 100.0 - left)
             spans.append({"left": f"{left:.2f}", "width": f"{width:.2f}",
