@@ -12,6 +12,7 @@ import argparse
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +22,7 @@ from posecoach.synth.background import Room
 from posecoach.synth.body import Body, Outfit
 from posecoach.synth.camera import Camera
 from posecoach.synth.scene import SceneRenderer, SceneSpec
-from posecoach.synth.skeleton import forward_kinematics
+from posecoach.synth.skeleton import Skeleton, forward_kinematics
 from posecoach.synth.video import Mp4Writer
 
 FPS = 30
@@ -140,11 +141,43 @@ def frame_camera(spec: ClipSpec, motion: motions.Motion, body: Body, height_jitt
                         yaw_deg=spec.yaw_deg, target=target, fov_deg=spec.fov_deg, facing=spec.facing)
 
 
-def render_clip(spec: ClipSpec, out_dir: Path, seed: int = 0, max_frames: int | None = None) -> Path:
-    """Render one clip and its truth file into `out_dir`; returns the video path.
+@dataclass(frozen=True)
+class ClipSetup:
+    """Everything a clip's frames and truth depend on, drawn from (seed, name)."""
 
-    max_frames cuts the clip short (tests render a few frames of a real catalogue entry).
-    """
+    spec: ClipSpec
+    seed: int
+    body: Body
+    motion: motions.Motion
+    camera: Camera
+    room: Room
+    noise_seed: int
+
+    @property
+    def n_frames(self) -> int:
+        return int(round(self.motion.duration_s * FPS))
+
+    def skeleton(self, i: int) -> Skeleton:
+        return forward_kinematics(self.motion.pose_at(i / FPS, self.body), self.body)
+
+    def frame_truth(self, i: int, skeleton: Skeleton | None = None) -> truth.FrameTruth:
+        sk = self.skeleton(i) if skeleton is None else skeleton
+        return truth.frame_truth(i / FPS, sk.landmarks(self.body), self.camera, self.spec.facing)
+
+    def document(self, frames: list[truth.FrameTruth]) -> dict[str, Any]:
+        near = self.spec.facing  # a real (unmirrored) side view shows the side the person faces
+        cam = self.camera
+        return truth.build(self.motion, frames, fps=FPS, camera=cam, facing=self.spec.facing,
+                           near_side=near,
+                           extra={"name": self.spec.name, "seed": self.seed, "generator": GENERATOR,
+                                  "camera": {"yaw_deg": self.spec.yaw_deg,
+                                             "height_m": round(float(cam.position[1]), 3),
+                                             "focal_px": round(cam.focal_px, 2)},
+                                  "body": {"height_m": round(self.body.height_m, 3)}})
+
+
+def setup(spec: ClipSpec, seed: int = 0) -> ClipSetup:
+    # The draw order is part of the format: changing it changes every committed clip.
     rng = _rng(seed, spec.name)
     body = _body(spec, rng)
     motion = spec.motion()
@@ -152,26 +185,33 @@ def render_clip(spec: ClipSpec, out_dir: Path, seed: int = 0, max_frames: int | 
     lo, hi = _bounds(motion, body)
     room = Room(brightness=float(rng.uniform(0.92, 1.05)),
                 mat=(lo[0] - 0.1, hi[0] + 0.1, -0.4, 0.4) if spec.mat else None)
-    renderer = SceneRenderer(SceneSpec(camera, body, room, noise_sigma=spec.noise_sigma),
-                             seed=int(rng.integers(2**31)))
-    n_frames = int(round(motion.duration_s * FPS))
-    if max_frames is not None:
-        n_frames = min(n_frames, max_frames)
+    return ClipSetup(spec, seed, body, motion, camera, room, int(rng.integers(2**31)))
+
+
+def clip_truth(spec: ClipSpec, seed: int = 0, max_frames: int | None = None) -> dict[str, Any]:
+    """The truth document of a clip without rendering it (fast: geometry only)."""
+    s = setup(spec, seed)
+    n = s.n_frames if max_frames is None else min(s.n_frames, max_frames)
+    return s.document([s.frame_truth(i) for i in range(n)])
+
+
+def render_clip(spec: ClipSpec, out_dir: Path, seed: int = 0, max_frames: int | None = None) -> Path:
+    """Render one clip and its truth file into `out_dir`; returns the video path.
+
+    max_frames cuts the clip short (tests render a few frames of a real catalogue entry).
+    """
+    s = setup(spec, seed)
+    renderer = SceneRenderer(SceneSpec(s.camera, s.body, s.room, noise_sigma=spec.noise_sigma),
+                             seed=s.noise_seed)
+    n = s.n_frames if max_frames is None else min(s.n_frames, max_frames)
     video = out_dir / f"{spec.name}.mp4"
     frames = []
     with Mp4Writer(video, *spec.size, fps=FPS, crf=spec.crf) as writer:
-        for i in range(n_frames):
-            t = i / FPS
-            sk = forward_kinematics(motion.pose_at(t, body), body)
-            frames.append(truth.frame_truth(t, sk.landmarks(body), camera, spec.facing))
+        for i in range(n):
+            sk = s.skeleton(i)
+            frames.append(s.frame_truth(i, sk))
             writer.write(renderer.render(sk))
-    near = spec.facing  # a real (unmirrored) side view shows the side the person faces
-    doc = truth.build(motion, frames, fps=FPS, camera=camera, facing=spec.facing, near_side=near,
-                      extra={"name": spec.name, "seed": seed, "generator": GENERATOR,
-                             "camera": {"yaw_deg": spec.yaw_deg, "height_m": round(float(camera.position[1]), 3),
-                                        "focal_px": round(camera.focal_px, 2)},
-                             "body": {"height_m": round(body.height_m, 3)}})
-    truth.write(doc, truth.truth_path(video))
+    truth.write(s.document(frames), truth.truth_path(video))
     return video
 
 
@@ -210,5 +250,5 @@ if __name__ == "__main__":
     raise SystemExit(main())
 
 
-__all__ = ["CLIPS", "CLIP_NAMES", "ClipSpec", "add_arguments", "frame_camera", "generate", "main",
-           "render_clip", "run"]
+__all__ = ["CLIPS", "CLIP_NAMES", "ClipSetup", "ClipSpec", "add_arguments", "clip_truth", "frame_camera",
+           "generate", "main", "render_clip", "run", "setup"]

@@ -15,7 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from posecoach.kinematics import ANGLE_INDEX, ANGLE_NAMES, angles_from_points
+from posecoach.kinematics import (ANGLE_INDEX, ANGLE_NAMES, angles_from_points, body_width_ratio,
+                                  classify_view)
 from posecoach.landmarks import PoseLandmark
 from posecoach.synth.camera import Camera
 from posecoach.synth.motions import Motion, Span
@@ -82,6 +83,12 @@ def rep_events(frames: list[FrameTruth], spans: tuple[Span, ...], side: str) -> 
     return out
 
 
+def clip_view(frames: list[FrameTruth]) -> str:
+    """The camera view the app's own rule gives for the true joints (median over frames)."""
+    ratios = [body_width_ratio(f.xy) for f in frames]
+    return classify_view(float(np.nanmedian(ratios)) if ratios else float("nan")).value
+
+
 def build(motion: Motion, frames: list[FrameTruth], *, fps: float, camera: Camera, facing: str,
           near_side: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
     """The truth document (see docs/synthetic.md for the schema)."""
@@ -92,7 +99,7 @@ def build(motion: Motion, frames: list[FrameTruth], *, fps: float, camera: Camer
         "fps": float(fps),
         "width": camera.width,
         "height": camera.height,
-        "view": "side",
+        "view": clip_view(frames),
         "facing": facing,
         "near_side": near_side,
         "angle_names": list(ANGLE_NAMES),
