@@ -271,3 +271,13 @@ def test_nobody_in_the_clip(tmp_path: Path) -> None:
     assert report["pose"]["detection_rate"] == 0.0
     assert report["view"] == "unknown" and report["facing"] == "unknown"
     assert report["files"]["plots"] == ["plots/timeline.png"]  # no angle was measurable
+
+
+def test_video_failure_leaves_no_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import posecoach.render
+
+    clip = write_input_video(tmp_path / "in.mp4", n=20)
+    monkeypatch.setattr(posecoach.render, "render_video", _explode)  # the media worker fails
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        write_outputs(make_analysis(n=20, path=str(clip)), tmp_path / "out", video=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.mp4"]

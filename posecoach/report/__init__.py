@@ -14,6 +14,7 @@ leaves a complete-looking partial report.
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -64,15 +65,20 @@ def _write_media(analysis: Any, folder: Path, progress: Progress | None) -> dict
 def write_outputs(analysis: Any, out_dir: Path | str, video: bool = True,
                   progress: Progress | None = None) -> dict[str, Any]:
     """Write every output of `analysis` (a ClipAnalysis) into `out_dir`, replacing what
-    was there, atomically. Returns the report.json content."""
+    was there, atomically. Returns the report.json content.
+
+    The annotated video (mostly native decode/encode work) is rendered on a worker
+    thread while this one draws the charts and writes the tables; `progress` is called
+    from that worker."""
     out_dir = Path(out_dir)
-    with atomic_output_dir(out_dir) as tmp:
-        media = _write_media(analysis, tmp, progress) if video else None
+    with atomic_output_dir(out_dir) as tmp, ThreadPoolExecutor(1, "posecoach-media") as pool:
+        pending = pool.submit(_write_media, analysis, tmp, progress) if video else None
         write_angles_csv(tmp / ANGLES_CSV, analysis.samples, analysis.feedback)
         charts = make_charts(analysis)
         (tmp / PLOTS).mkdir()
         for chart in charts:
             (tmp / PLOTS / chart.name).write_bytes(chart.png)
+        media = pending.result() if pending is not None else None
         files = {"report_html": REPORT_HTML, "angles_csv": ANGLES_CSV,
                  "annotated": media["src"] if media else None,
                  "plots": [f"{PLOTS}/{c.name}" for c in charts]}
