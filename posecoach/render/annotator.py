@@ -267,12 +267,12 @@ class Annotator:
         """Outlined text followed by a degree ring (Hershey fonts have no degree sign)."""
         fs = self._style.font_scale * s * scale
         w = max(1, round(1.5 * s * scale))
-        x, y = _pt(origin)
-        x = min(max(0, x), img.shape[1] - 20)
-        y = min(max(12, y), img.shape[0] - 4)
-        _text(img, text, (x, y), fs, colour, self._style.shadow, w)
         (tw, th), _ = cv2.getTextSize(text, FONT, fs, w)
         rr = max(2, round(th * 0.18))
+        x, y = _pt(origin)
+        x = min(max(2, x), img.shape[1] - tw - 2 * rr - 6)  # keep label and ring in the frame
+        y = min(max(th + 4, y), img.shape[0] - 4)
+        _text(img, text, (x, y), fs, colour, self._style.shadow, w)
         cv2.circle(img, (x + tw + rr + 2, y - th + rr), rr, self._style.shadow, w + 2, AA)
         cv2.circle(img, (x + tw + rr + 2, y - th + rr), rr, colour, w, AA)
 
@@ -286,11 +286,11 @@ class Annotator:
         width = min(img.shape[1] - 2 * pad, round(290 * s))
         lines = self._panel_lines(feedback, exercise, sample)
         bars = list(self._amplitudes) if exercise == "leg-swing" else []
-        progress = _hold_progress(feedback.counters) if feedback is not None else None
+        meter = _meter(feedback.counters, exercise) if feedback is not None else None
         height = pad + round(line * 0.9) + round(line * 1.7) + line * (len(lines) - 1) + pad
         if bars:
             height += round(46 * s)
-        if progress is not None:
+        if meter is not None:
             height += round(16 * s)
         x0, y0 = pad, pad
         x1, y1 = min(img.shape[1], x0 + width), min(img.shape[0], y0 + height)
@@ -309,12 +309,18 @@ class Annotator:
         for label, value in lines[1:]:
             y += line
             _text(img, f"{label} {value}".strip(), (x, y), fs, st.text, None, max(1, round(s)))
-        if progress is not None:
+        if meter is not None:
             y += round(14 * s)
             bx1 = x0 + width - round(16 * s)
-            cv2.rectangle(img, (x, y - round(6 * s)), (bx1, y + round(2 * s)), (70, 70, 70), -1)
-            fill = x + round((bx1 - x) * progress)
-            cv2.rectangle(img, (x, y - round(6 * s)), (fill, y + round(2 * s)), st.good, -1)
+            top, bottom = y - round(6 * s), y + round(2 * s)
+            fraction, marker = meter
+            cv2.rectangle(img, (x, top), (bx1, bottom), (70, 70, 70), -1)
+            fill_colour = st.good if exercise == "origin-stretch" else st.neutral
+            cv2.rectangle(img, (x, top), (x + round((bx1 - x) * fraction), bottom), fill_colour, -1)
+            if marker is not None:
+                mx = x + round((bx1 - x) * marker)
+                cv2.line(img, (mx, top - round(3 * s)), (mx, bottom + round(3 * s)), st.text,
+                         max(1, round(2 * s)))
         if bars:
             self._draw_bars(img, bars, x, y + round(10 * s), x0 + width - round(16 * s), round(34 * s))
 
@@ -341,7 +347,7 @@ class Annotator:
             peak = _counter(c, "last_peak_knee_flexion_deg", "last_peak_knee_deg")
             lift = _counter(c, "last_peak_hip_extension_deg")
             if reps > 0 and peak is not None:
-                lines.append(("last curl", f"0-{peak:.0f} deg"))
+                lines.append(("last curl to", f"{peak:.0f} deg"))
             if reps > 0 and lift is not None:
                 lines.append(("thigh lift", f"{lift:.0f} deg"))
             return lines
@@ -392,11 +398,27 @@ def _best_side(xy: np.ndarray) -> str | None:
     return "left" if counts["left"] >= counts["right"] else "right"
 
 
-def _hold_progress(counters: Mapping[str, float]) -> float | None:
-    hold, good = _counter(counters, "hold_s"), _counter(counters, "good_hold_s", "good_form_s")
-    if hold is None or good is None or hold <= 0:
-        return None
-    return float(np.clip(good / hold, 0.0, 1.0))
+KNEE_METER_MAX_DEG = 140.0
+
+
+def _meter(counters: Mapping[str, float], exercise: str) -> tuple[float, float | None] | None:
+    """(fill fraction, marker fraction) of the panel's meter, or None for no meter.
+
+    Origin stretch: the share of the hold in good form. Curl: the knee flexion now, with
+    a marker at the last rep's peak (the range being worked)."""
+    if exercise == "origin-stretch":
+        hold, good = _counter(counters, "hold_s"), _counter(counters, "good_hold_s", "good_form_s")
+        if hold is None or good is None or hold <= 0:
+            return None
+        return float(np.clip(good / hold, 0.0, 1.0)), None
+    if exercise == "curl-hip-lift":
+        knee = _counter(counters, "knee_flexion_deg")
+        if knee is None:
+            return None
+        peak = _counter(counters, "last_peak_knee_flexion_deg", "last_peak_knee_deg")
+        marker = float(np.clip(peak / KNEE_METER_MAX_DEG, 0.0, 1.0)) if peak else None
+        return float(np.clip(knee / KNEE_METER_MAX_DEG, 0.0, 1.0)), marker
+    return None
 
 
 def _polyline_edges(img: np.ndarray, xy: np.ndarray, edges: np.ndarray, colour: Colour,
