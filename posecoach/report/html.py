@@ -117,6 +117,7 @@ def render_html(report: Mapping[str, Any], charts: Sequence[Chart], media: Mappi
         "charts": [{"name": c.name, "title": c.title, "caption": c.caption,
                     "b64": base64.b64encode(c.png).decode("ascii")} for c in charts],
         "fault_rows": _fault_rows(report, span_s),
+        "axis": (_time(span_s[0]), _time(span_s[1])),
         "faults": [{"start": _time(f.get("start_s")), "end": _time(f.get("end_s")),
                     "label": f["code"].replace("_", " "), "message": f.get("message", "")}
                    for f in sorted(report.get("faults") or [],
