@@ -151,8 +151,13 @@ def feet_cut_off(folder: Path, person: Path, keep: float = 0.72) -> Path:
 
 
 def two_people(folder: Path, person: Path) -> Path:
+    """The person and a mirrored twin side by side, each from the middle of the frame
+    (the pose detector letterboxes to a square, so a very wide frame shrinks people)."""
     frames = load_frames(person, 60)
-    return write_video(folder / "two_people.mp4", [np.hstack([f, f[:, ::-1]]) for f in frames])
+    w = frames[0].shape[1]
+    a, b = int(w * 0.2), int(w * 0.8)
+    return write_video(folder / "two_people.mp4",
+                       [np.hstack([f[:, a:b], f[:, a:b][:, ::-1]]) for f in frames])
 
 
 UNREADABLE: dict[str, Callable[[Path], Path]] = {
