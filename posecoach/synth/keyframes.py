@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass, fields, replace
+from typing import Any
 
 import numpy as np
 
@@ -22,7 +23,7 @@ def smootherstep(w: float) -> float:
 
 def blend(p0: Pose, p1: Pose, w: float) -> Pose:
     """Field-wise linear blend of two poses (w = 0 -> p0, 1 -> p1)."""
-    values = {}
+    values: dict[str, Any] = {}
     for f in fields(Pose):
         a, b = getattr(p0, f.name), getattr(p1, f.name)
         if isinstance(a, tuple):
@@ -83,11 +84,11 @@ class Stance:
 
 
 def _flatten_feet(pose: Pose, sides: tuple[str, ...], pitch_deg: float = 0.0) -> Pose:
-    changes = {}
+    changes: dict[str, float] = {}
     for side in sides:
         shank = -pose.pelvis_tilt_deg + pose.side("hip", side) - pose.side("knee", side)
         changes[f"ankle_{side}_deg"] = -shank - pitch_deg  # foot direction 90 = along the floor
-    return replace(pose, **changes)
+    return pose.with_angles(changes)
 
 
 def stand(pose: Pose, body: Body, stance: Stance) -> Pose:
@@ -107,6 +108,6 @@ def stand(pose: Pose, body: Body, stance: Stance) -> Pose:
     target = np.array([anchor_ankle[0] + stance.other_foot_x_m, ankle_y])
     hip = sk.points[f"hip_{other}"]
     thigh_theta, knee = leg_ik(hip[:2], target, body.thigh_m, body.shank_m)
-    pose = replace(pose, **{f"hip_{other}_deg": thigh_theta + pose.pelvis_tilt_deg,
-                            f"knee_{other}_deg": knee})
+    pose = pose.with_angles({f"hip_{other}_deg": thigh_theta + pose.pelvis_tilt_deg,
+                             f"knee_{other}_deg": knee})
     return _flatten_feet(pose, (other,), stance.other_foot_pitch_deg)

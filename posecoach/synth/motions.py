@@ -57,7 +57,7 @@ def _other(side: str) -> str:
 
 
 def _both(pose: Pose, joint: str, value: float) -> Pose:
-    return replace(pose, **{f"{joint}_left_deg": value, f"{joint}_right_deg": value})
+    return pose.with_angles({f"{joint}_left_deg": value, f"{joint}_right_deg": value})
 
 
 # -- origin stretch ----------------------------------------------------------------------
@@ -189,10 +189,10 @@ def leg_swing(variant: str = "good", *, side: str = "right", swings: int = 8,
         p = Pose(pelvis_tilt_deg=tilt, neck_deg=-tilt, shoulder_left_deg=15.0 + tilt,
                  shoulder_right_deg=12.0 + tilt, elbow_left_deg=25.0, elbow_right_deg=22.0,
                  arm_abduction_deg=12.0)
-        p = replace(p, **{f"hip_{side}_deg": tilt + thigh, f"knee_{side}_deg": knee,
-                          f"ankle_{side}_deg": -10.0 - 0.15 * arc * max(0.0, -s),
-                          f"hip_{stance_side}_deg": tilt + stance_thigh,
-                          f"knee_{stance_side}_deg": stance_knee})
+        p = p.with_angles({f"hip_{side}_deg": tilt + thigh, f"knee_{side}_deg": knee,
+                           f"ankle_{side}_deg": -10.0 - 0.15 * arc * max(0.0, -s),
+                           f"hip_{stance_side}_deg": tilt + stance_thigh,
+                           f"knee_{stance_side}_deg": stance_knee})
         return stand(p, body, stance)
 
     swing_spans = tuple((lead_s + i * period_s, lead_s + (i + 1) * period_s) for i in range(swings))
@@ -250,8 +250,8 @@ def curl_hip_lift(variant: str = "good", *, side: str = "right", reps: int = 3,
             knee = 3.0 + (peak_knee - 3.0) * curl_w
             hip = 5.0 - lift * lift_w
             pelvis_lift = lift_w if variant == "pelvis_lift" else 0.0
-        p = replace(base, **{f"knee_{side}_deg": knee, f"hip_{side}_deg": hip,
-                             f"ankle_{side}_deg": -62.0 + 40.0 * min(1.0, knee / 90.0)})
+        p = base.with_angles({f"knee_{side}_deg": knee, f"hip_{side}_deg": hip,
+                              f"ankle_{side}_deg": -62.0 + 40.0 * min(1.0, knee / 90.0)})
         if pelvis_lift > 0:
             # The fault: the pelvis rises off the floor, pivoting the trunk about the chest,
             # so the thigh goes up with little hip extension relative to the trunk.
@@ -259,14 +259,14 @@ def curl_hip_lift(variant: str = "good", *, side: str = "right", reps: int = 3,
             trunk_m = body.pelvis_m + body.lumbar_m + body.thoracic_m - body.shoulder_drop_m
             x, y = p.pelvis_xy_m
             rad = math.radians(roll)
-            p = replace(p, pelvis_tilt_deg=90.0 + roll, neck_deg=p.neck_deg - roll,
-                        pelvis_xy_m=(x - trunk_m * (1 - math.cos(rad)), y + trunk_m * math.sin(rad)),
-                        **{f"hip_{side}_deg": hip + roll,
-                           f"hip_{_other(side)}_deg": 5.0 + roll + 13.0 * pelvis_lift})
+            p = replace(p, pelvis_xy_m=(x - trunk_m * (1 - math.cos(rad)), y + trunk_m * math.sin(rad)))
+            p = p.with_angles({"pelvis_tilt_deg": 90.0 + roll, "neck_deg": p.neck_deg - roll,
+                               f"hip_{side}_deg": hip + roll,
+                               f"hip_{_other(side)}_deg": 5.0 + roll + 13.0 * pelvis_lift})
         return p
 
     rep_spans = tuple((lead_s + i * rep_s, lead_s + i * rep_s + rep_s - rest_s) for i in range(reps))
-    faults = ()
+    faults: tuple[Fault, ...] = ()
     if variant != "good":
         faults = tuple(Fault(variant, round(a, 3), round(b, 3)) for a, b in rep_spans)
     return Motion("curl-hip-lift", duration, pose_at, Plan(reps=rep_spans, side=side, faults=faults))

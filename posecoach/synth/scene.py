@@ -52,9 +52,9 @@ class SceneRenderer:
         """(H, W, 3) uint8 RGB frame."""
         cam = self._spec.camera
         canvas = self.canvas(skeleton)
-        alpha = canvas.mask.astype(np.float32)
-        colour = canvas.colour
-        shadow = self._shadow(skeleton)
+        alpha: np.ndarray = canvas.mask.astype(np.float32)
+        colour: np.ndarray = canvas.colour
+        shadow: np.ndarray = self._shadow(skeleton)
         if self._small is not cam:
             size = (cam.width, cam.height)
             colour = cv2.resize(colour, size, interpolation=cv2.INTER_LINEAR)

@@ -11,7 +11,9 @@ forward by `tilt` degrees from upright points along `direction(180 - tilt)`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from typing import Any
 
 import numpy as np
 
@@ -62,6 +64,17 @@ class Pose:
 
     def side(self, joint: str, side: str) -> float:
         return float(getattr(self, f"{joint}_{side}_deg"))
+
+    def with_angles(self, angles: Mapping[str, float]) -> "Pose":
+        """A copy with angle fields set by name, e.g. {"knee_left_deg": 30.0}."""
+        unknown = set(angles) - _ANGLE_FIELDS
+        if unknown:
+            raise ValueError(f"unknown Pose angle(s) {sorted(unknown)}; valid: {sorted(_ANGLE_FIELDS)}")
+        changes: dict[str, Any] = dict(angles)
+        return replace(self, **changes)
+
+
+_ANGLE_FIELDS = frozenset(f.name for f in fields(Pose) if f.name.endswith("_deg"))
 
 
 @dataclass(frozen=True)
