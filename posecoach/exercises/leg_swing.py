@@ -159,9 +159,7 @@ class LegSwingAnalyser:
         swinging = finite(self._last_turn_t) and t - self._last_turn_t <= 3.0
         self._coach.faults.update("stance_knee_bent", t,
                                   knee > level if finite(knee) and swinging else None)
-        if f is None or not finite(f.swing_thigh):
-            self._phase = self._phase if self._phase != "setup" else "setup"
-        else:
+        if f is not None and finite(f.swing_thigh):   # else the phase stays as it was
             self._phase = "swinging" if swinging or abs(f.swing_thigh - ref) >= th.reversal_deg \
                 else "standing"
         faults = self._coach.faults.active(t)
