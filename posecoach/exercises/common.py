@@ -27,16 +27,23 @@ def finite(x: float | None) -> bool:
 
 
 def nanmedian(values: Iterable[float]) -> float:
-    arr = np.asarray([v for v in values if finite(v)], dtype=float)
-    return float(np.median(arr)) if arr.size else NAN
+    """Median of the finite values (NaN if none). Pure Python: the windows here are short,
+    and this runs several times per frame."""
+    vals = sorted(float(v) for v in values if finite(v))
+    n = len(vals)
+    if not n:
+        return NAN
+    mid = n // 2
+    return vals[mid] if n % 2 else (vals[mid - 1] + vals[mid]) / 2.0
 
 
 def robust_sd(values: Iterable[float]) -> float:
-    """1.4826 x median absolute deviation (NaN-free input)."""
-    arr = np.asarray([v for v in values if finite(v)], dtype=float)
-    if arr.size < 3:
+    """1.4826 x median absolute deviation of the finite values (NaN with < 3)."""
+    vals = [float(v) for v in values if finite(v)]
+    if len(vals) < 3:
         return NAN
-    return float(1.4826 * np.median(np.abs(arr - np.median(arr))))
+    med = nanmedian(vals)
+    return 1.4826 * nanmedian(abs(v - med) for v in vals)
 
 
 def slope(ts: Sequence[float], vs: Sequence[float]) -> float:
