@@ -101,22 +101,25 @@ def stage_cd(video: Path, analysis_options: AnalysisOptions, out_dir: Path,
 
 
 def timed(stages: dict[str, Callable[[], object]], repeat: int, profile: str | None,
-          parts: dict[str, dict[str, float]]) -> dict[str, float]:
+          parts: dict[str, dict[str, float]], cpu: dict[str, float]) -> dict[str, float]:
     """Best wall time of each stage over `repeat` rounds; the stages are interleaved
     round by round (a b c d, a b c d, ...) so a burst of load elsewhere on the machine
     hits every stage alike rather than one. A stage returning {part: seconds} has the
-    parts of its best round stored in `parts`."""
+    parts of its best round stored in `parts`; `cpu` gets the least process CPU time
+    (all threads), which other processes' load disturbs far less than wall time."""
     best = {k: float("inf") for k in stages}
+    cpu.update({k: float("inf") for k in stages})
     for round_i in range(repeat):
         for key, fn in stages.items():
             profiler = cProfile.Profile() if profile == key and round_i == 0 else None
-            start = time.perf_counter()
+            start, cpu_start = time.perf_counter(), time.process_time()
             if profiler is not None:
                 profiler.enable()
             out = fn()
             if profiler is not None:
                 profiler.disable()
             elapsed = time.perf_counter() - start
+            cpu[key] = min(cpu[key], time.process_time() - cpu_start)
             if elapsed < best[key]:
                 best[key] = elapsed
                 if isinstance(out, dict):
@@ -148,33 +151,41 @@ def main(argv: list[str] | None = None) -> int:
         frames = [(t, np.ascontiguousarray(rgb)) for t, rgb in iter_frames(video)]
         n = len(frames)
         parts: dict[str, dict[str, float]] = {}
+        cpu: dict[str, float] = {}
+        load_before = os.getloadavg()[0]
         stage_a(frames[:5], options)  # warm the file cache and the model load path
         seconds = timed({
             "a": lambda: stage_a(frames, options),
             "b": lambda: stage_b(frames, options),
             "c": lambda: stage_cd(video, analysis_options, tmp / "c", False),
             "d": lambda: stage_cd(video, analysis_options, tmp / "d", True),
-        }, args.repeat, args.profile, parts)
+        }, args.repeat, args.profile, parts, cpu)
+    load_after = os.getloadavg()[0]
     per_frame = {k: v / max(n, 1) for k, v in seconds.items()}
+    cpu_ratios = {k: cpu[k] / cpu["a"] for k in "bcd"}
     ratios = {k: per_frame[k] / per_frame["a"] for k in "bcd"}
     figures = {"video": str(args.video), "model": args.model, "exercise": args.exercise,
                "segmentation": options.segmentation, "frames": n, "resolution": list(frames[0][1].shape[1::-1]) if frames else None,
                "seconds": seconds, "ms_per_frame": {k: v * 1000 for k, v in per_frame.items()},
                "fps": {k: 1.0 / v for k, v in per_frame.items()}, "ratios": ratios,
+               "cpu_s": cpu, "cpu_ratios": cpu_ratios, "load_average": [load_before, load_after],
                "parts_s": parts, "targets": TARGETS, "met": {k: ratios[k] <= TARGETS[k] for k in "bcd"}}
     if args.json:
         print(json.dumps(figures, indent=2))
         return 0
     w, h = figures["resolution"] or (0, 0)
     print(f"{args.video.name}: {n} frames {w}x{h}, model {args.model}, segmentation "
-          f"{'on' if options.segmentation else 'off'}, best of {args.repeat}")
-    print(f"{'stage':<26}{'total s':>9}{'ms/frame':>10}{'fps':>8}{'vs (a)':>9}{'target':>9}")
+          f"{'on' if options.segmentation else 'off'}, best of {args.repeat}; "
+          f"{os.cpu_count()} CPUs, load average {load_before:.1f} -> {load_after:.1f}")
+    print(f"{'stage':<26}{'total s':>9}{'ms/frame':>10}{'fps':>8}{'vs (a)':>9}{'target':>9}"
+          f"{'cpu ms/fr':>11}{'cpu vs (a)':>11}")
     for k in "abcd":
         ratio = f"{ratios[k]:.3f}" if k != "a" else "1.000"
         target = f"<= {TARGETS[k]:.2f}" if k != "a" else ""
         flag = "" if k == "a" else ("  ok" if ratios[k] <= TARGETS[k] else "  MISSED")
+        cpu_ratio = f"{cpu_ratios[k]:.3f}" if k != "a" else "1.000"
         print(f"{LABELS[k]:<26}{seconds[k]:>9.2f}{per_frame[k] * 1000:>10.1f}{1 / per_frame[k]:>8.1f}"
-              f"{ratio:>9}{target:>9}{flag}")
+              f"{ratio:>9}{target:>9}{cpu[k] / n * 1000:>11.1f}{cpu_ratio:>11}{flag}")
     for k in "cd":
         if k in parts:
             am, wo = parts[k]["analyze_media"], parts[k]["write_outputs"]
