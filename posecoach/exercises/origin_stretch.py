@@ -345,8 +345,13 @@ class OriginStretchAnalyser:
         win = Window(2.0)
         for fr in back:
             win.add(fr[0], fr[1])
-        good_s = sum(dt for dt, fr in zip(_dts(back), back) if fr[4])
-        self._hold = _Hold(start_s=back[0][0], anchor=win, last_in_band_s=t, good_s=good_s)
+        # The approach is complete by now: time it, so the live counter starts on time.
+        recent = self._frames[bisect.bisect_left(self._frames, (earliest - 5.0,)):]
+        start, _ = refine_hold([fr[0] for fr in recent], [fr[1] for fr in recent],
+                               back[0][0], t, anchor)
+        counted = [fr for fr in back if fr[0] >= start]
+        good_s = sum(dt for dt, fr in zip(_dts(counted), counted) if fr[4])
+        self._hold = _Hold(start_s=start, anchor=win, last_in_band_s=t, good_s=good_s)
 
     def _continue_hold(self, t: float, dt: float, trunk: float, good: bool) -> None:
         hold = self._hold
