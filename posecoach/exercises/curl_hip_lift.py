@@ -116,6 +116,7 @@ class CurlHipLiftAnalyser:
 
     @property
     def reps(self) -> list[dict[str, Any]]:
+        """Reps so far, with live (threshold-crossing) bounds; result() refines them."""
         return list(self._reps)
 
     def _rest_value(self, key: str) -> float:
