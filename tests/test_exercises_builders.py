@@ -89,9 +89,9 @@ def moves(waypoints: Iterable[tuple[float, float]], fps: float = FPS,
     pts = list(waypoints)
     values: list[float] = []
     current, hold = pts[0]
-    values += [current] * int(round(hold * fps))
+    values += [current] * round(hold * fps)
     for target, dur in pts[1:]:
-        n = max(1, int(round(dur * fps)))
+        n = max(1, round(dur * fps))
         w = np.arange(1, n + 1) / n
         u = w ** 3 * (w * (6 * w - 15) + 10)
         values += list(current + (target - current) * u)
@@ -209,10 +209,10 @@ def curl_clip(n: int = 3, knee: float | Sequence[float] = 115.0, lift: float = 2
 
 @pytest.mark.parametrize("facing", [1, -1])
 @pytest.mark.parametrize("pose", [
-    dict(trunk=0, thigh_l=0, thigh_r=0, knee_l=0, knee_r=0),      # standing
-    dict(trunk=60, thigh_l=15, thigh_r=15, knee_l=20, knee_r=20),  # flat-back hinge
-    dict(trunk=90, thigh_l=-90, thigh_r=-90, knee_l=100, knee_r=0),  # prone curl
-    dict(trunk=5, thigh_l=70, thigh_r=-20, knee_l=10, knee_r=5),   # leg swing
+    {"trunk": 0, "thigh_l": 0, "thigh_r": 0, "knee_l": 0, "knee_r": 0},      # standing
+    {"trunk": 60, "thigh_l": 15, "thigh_r": 15, "knee_l": 20, "knee_r": 20},  # flat-back hinge
+    {"trunk": 90, "thigh_l": -90, "thigh_r": -90, "knee_l": 100, "knee_r": 0},  # prone curl
+    {"trunk": 5, "thigh_l": 70, "thigh_r": -20, "knee_l": 10, "knee_r": 5},   # leg swing
 ])
 def test_figure_has_the_requested_angles(facing, pose):
     s = figure(0.0, facing=facing, **pose)

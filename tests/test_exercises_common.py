@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from posecoach import exercises
 from posecoach.errors import ConfigError
@@ -18,7 +20,13 @@ from posecoach.exercises.thresholds import CueThresholds, ExerciseConfig
 from posecoach.kinematics import ANGLE_NAMES, View
 from posecoach.sample import PoseSample
 from tests.test_exercises_builders import (
-    curl_clip, figure, hinge_clip, nobody, run, swap_sides, swing_clip,
+    curl_clip,
+    figure,
+    hinge_clip,
+    nobody,
+    run,
+    swap_sides,
+    swing_clip,
 )
 
 ALL = exercises.EXERCISE_IDS
@@ -95,7 +103,7 @@ def test_every_fault_and_condition_has_a_short_imperative_cue():
 def test_arbiter_one_cue_at_a_time_with_cooldown_priority_and_no_repeats():
     arb = CueArbiter(CueThresholds(cooldown_s=3.0, display_s=2.0, repeat_s=8.0))
     shown = []
-    for i in range(0, 200):
+    for i in range(200):
         t = i / 10
         text, new = arb.update(t, ["knees_bent", "not_side_view"] if t < 12 else ["knees_bent"])
         if new:
@@ -103,11 +111,11 @@ def test_arbiter_one_cue_at_a_time_with_cooldown_priority_and_no_repeats():
         if t < 2.0:
             assert text == "Turn side-on to the camera"   # the condition outranks the fault
     times = [t for t, _ in shown]
-    assert all(b - a >= 3.0 for a, b in zip(times, times[1:]))
+    assert all(b - a >= 3.0 for a, b in itertools.pairwise(times))
     by_text: dict[str, list[float]] = {}
     for t, text in shown:
         by_text.setdefault(text, []).append(t)
-    assert all(b - a >= 8.0 for ts in by_text.values() for a, b in zip(ts, ts[1:]))
+    assert all(b - a >= 8.0 for ts in by_text.values() for a, b in itertools.pairwise(ts))
 
 
 def test_a_shared_arbiter_keeps_one_cooldown_across_analysers():
@@ -135,7 +143,7 @@ def test_arbiter_never_follows_a_cue_with_its_conflicting_one():
     arb = CueArbiter(CueThresholds(cooldown_s=1.0, conflict_s=10.0))
     assert arb.update(0.0, ["no_hip_lift"]) == ("Now lift your thigh", True)
     for i in range(1, 90):
-        text, new = arb.update(i / 10, ["pelvis_lift"])
+        _text, new = arb.update(i / 10, ["pelvis_lift"])
         assert not new
     assert arb.update(10.5, ["pelvis_lift"]) == ("Keep your hips on the floor", True)
 

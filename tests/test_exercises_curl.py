@@ -56,17 +56,17 @@ def test_jittery_reps_still_count():
 
 @pytest.mark.parametrize("case, kwargs, expected", [
     # The curl stops well short of a right angle.
-    ("short_curl", dict(knee=55.0), {"partial_range"}),
+    ("short_curl", {"knee": 55.0}, {"partial_range"}),
     # Curl, but the thigh never leaves the floor (e.g. the real band clip).
-    ("curl_only", dict(lift=0.0), {"no_hip_lift"}),
+    ("curl_only", {"lift": 0.0}, {"no_hip_lift"}),
     # The thigh rises mostly because the pelvis and low back rise.
-    ("pelvis_rises", dict(lift=16.0, pelvis=11.0), {"pelvis_lift"}),
+    ("pelvis_rises", {"lift": 16.0, "pelvis": 11.0}, {"pelvis_lift"}),
     # A small deliberate lift is still a lift.
-    ("small_lift", dict(lift=9.0), set()),
+    ("small_lift", {"lift": 9.0}, set()),
     # A good lift always tilts the pelvis a little: not a fault.
-    ("good_lift_small_tilt", dict(lift=20.0, pelvis=3.0), set()),
+    ("good_lift_small_tilt", {"lift": 20.0, "pelvis": 3.0}, set()),
     # Big lift, but a third of it is the pelvis rising.
-    ("pelvis_third", dict(lift=24.0, pelvis=8.0), {"pelvis_lift"}),
+    ("pelvis_third", {"lift": 24.0, "pelvis": 8.0}, {"pelvis_lift"}),
 ])
 def test_fault_table(case, kwargs, expected):
     _, result = run("curl-hip-lift", curl_clip(n=3, **kwargs))

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
-from tests.test_exercises_builders import figure, hinge_clip, run, swap_sides
 
-from posecoach.exercises.origin_stretch import rounded_back_score, measure
+from posecoach.exercises.origin_stretch import measure, rounded_back_score
 from posecoach.exercises.thresholds import OriginStretchThresholds
+from tests.test_exercises_builders import figure, hinge_clip, run, swap_sides
 
 STAND_S, DOWN_S = 1.5, 1.6
 
@@ -89,24 +91,24 @@ def test_forward_leg_survives_label_swaps():
 
 @pytest.mark.parametrize("case, kwargs, expected", [
     # A flat-back barbell deadlift / RDL: hips back, soft knees, neutral neck.
-    ("flat_back_deadlift", dict(trunk=75, thigh=15, knee=20, neck=0), set()),
+    ("flat_back_deadlift", {"trunk": 75, "thigh": 15, "knee": 20, "neck": 0}, set()),
     # A curled standing forward fold, head tucked, hips over the ankles.
-    ("curled_forward_fold", dict(trunk=105, thigh=-3, knee=4, neck=75),
+    ("curled_forward_fold", {"trunk": 105, "thigh": -3, "knee": 4, "neck": 75},
      {"rounded_back", "hips_not_back"}),
     # Folded far past what the hip allows with straight knees, head in line: the spine
     # made the difference (the real forward-fold clip reads ~150 deg).
-    ("deep_curled_fold", dict(trunk=135, thigh=15, knee=10, neck=-5), {"rounded_back"}),
+    ("deep_curled_fold", {"trunk": 135, "thigh": 15, "knee": 10, "neck": -5}, {"rounded_back"}),
     # Flat neck, but the mask sees the back bulge strongly.
-    ("bulging_back", dict(trunk=65, thigh=14, knee=14, neck=5, bulge=0.15), {"rounded_back"}),
+    ("bulging_back", {"trunk": 65, "thigh": 14, "knee": 14, "neck": 5, "bulge": 0.15}, {"rounded_back"}),
     # A conventional deadlift from the floor: knees well bent, head looking down at the
     # bar at the start; deep hip flexion with bent knees is not spinal flexion.
-    ("floor_deadlift", dict(trunk=70, thigh=60, knee=85, neck=-10), {"knees_bent"}),
+    ("floor_deadlift", {"trunk": 70, "thigh": 60, "knee": 85, "neck": -10}, {"knees_bent"}),
     # Shallow lean with the chin tucked: too upright to judge rounding.
-    ("shallow_tucked", dict(trunk=35, thigh=10, knee=10, neck=45), set()),
+    ("shallow_tucked", {"trunk": 35, "thigh": 10, "knee": 10, "neck": 45}, set()),
     # Trunk leans but the pelvis stays over the ankles.
-    ("hips_over_ankles", dict(trunk=60, thigh=-4, knee=6, neck=5), {"hips_not_back"}),
+    ("hips_over_ankles", {"trunk": 60, "thigh": -4, "knee": 6, "neck": 5}, {"hips_not_back"}),
     # A squat, not a hinge.
-    ("squat", dict(trunk=42, thigh=60, knee=90, neck=5), {"knees_bent"}),
+    ("squat", {"trunk": 42, "thigh": 60, "knee": 90, "neck": 5}, {"knees_bent"}),
 ])
 def test_fault_table(case, kwargs, expected):
     _, result = run("origin-stretch", hinge_clip(**kwargs))
@@ -145,7 +147,7 @@ def test_rounded_back_cue_is_shown_once_with_cooldown():
     shown = [c.text for c in result.cues]
     assert "Keep your back flat" in shown and "Stick your bum out" in shown
     times = [c.t_s for c in result.cues]
-    assert all(b - a >= 3.0 for a, b in zip(times, times[1:]))
+    assert all(b - a >= 3.0 for a, b in itertools.pairwise(times))
     assert sum(f.cue_is_new for f in feedback) == len(result.cues)
 
 

@@ -7,9 +7,9 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from posecoach.kinematics import ANGLE_NAMES
 from posecoach.exercises.leg_swing import progression
 from posecoach.exercises.thresholds import LegSwingThresholds
+from posecoach.kinematics import ANGLE_NAMES
 from tests.test_exercises_builders import run, swing_clip
 
 BUILDING = [(20, -15), (28, -18), (36, -20), (44, -22), (52, -24), (56, -25), (57, -25)]
@@ -127,7 +127,7 @@ def test_bent_standing_knee_is_flagged():
 
 
 def test_live_counter_and_phase():
-    feedback, result = run("leg-swing", swing_clip([(60, -25)] * 3))
+    feedback, _result = run("leg-swing", swing_clip([(60, -25)] * 3))
     counts = [f.counters["swings"] for f in feedback]
     assert counts == sorted(counts) and counts[-1] == 3
     assert feedback[0].phase == "standing" and "swinging" in {f.phase for f in feedback}

@@ -33,7 +33,7 @@ def _clip(spec):
     camera = samples_mod.frame_camera(spec, motion, body)
     sign = 1 if spec.facing == "right" else -1
     out = []
-    for i in range(int(round(motion.duration_s * FPS))):
+    for i in range(round(motion.duration_s * FPS)):
         t = i / FPS
         sk = skeleton.forward_kinematics(motion.pose_at(t, body), body)
         ft = truth_mod.frame_truth(t, sk.landmarks(body), camera, spec.facing)

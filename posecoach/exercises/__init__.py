@@ -18,10 +18,18 @@ docs/biomechanics.md.
 """
 
 from posecoach.exercises.base import (
-    Cue, ExerciseAnalyser, ExerciseResult, Fault, FrameFeedback,
+    Cue,
+    ExerciseAnalyser,
+    ExerciseResult,
+    Fault,
+    FrameFeedback,
 )
 from posecoach.exercises.registry import (
-    ANALYSERS, EXERCISE_IDS, analyse, create, detect_exercise,
+    ANALYSERS,
+    EXERCISE_IDS,
+    analyse,
+    create,
+    detect_exercise,
 )
 from posecoach.exercises.thresholds import ExerciseConfig
 

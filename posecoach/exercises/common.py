@@ -5,7 +5,7 @@ and the per-frame bookkeeping every analyser repeats (conditions -> faults -> cu
 from __future__ import annotations
 
 import math
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -283,11 +283,11 @@ class SideVote:
     """Majority vote over frames for a label such as the working side."""
 
     def __init__(self) -> None:
-        self._votes: Counter[str] = Counter()
+        self._votes: dict[str, float] = {}
 
     def add(self, label: str | None, weight: float = 1.0) -> None:
         if label:
-            self._votes[label] += weight
+            self._votes[label] = self._votes.get(label, 0.0) + weight
 
     @property
     def total(self) -> float:
@@ -301,7 +301,7 @@ class SideVote:
         total = sum(self._votes.values())
         if not total:
             return None
-        label, count = self._votes.most_common(1)[0]
+        label, count = max(self._votes.items(), key=lambda kv: kv[1])
         return label if count / total >= min_share else None
 
 

@@ -82,8 +82,8 @@ class CueArbiter:
     """Chooses the one cue to show. Every analyser uses one; a live session that switches
     exercises can pass the same instance to each, so cooldowns carry over."""
 
-    def __init__(self, thresholds: CueThresholds = CueThresholds()) -> None:
-        self._th = thresholds
+    def __init__(self, thresholds: CueThresholds | None = None) -> None:
+        self._th = thresholds or CueThresholds()
         self._last_emit_t = float("-inf")
         self._last_by_code: dict[str, float] = {}
         self._current: Cue | None = None

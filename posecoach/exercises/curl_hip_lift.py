@@ -21,11 +21,16 @@ from typing import Any
 
 from posecoach.exercises.base import ExerciseResult, Fault, FrameFeedback, opt
 from posecoach.exercises.common import (
-    NAN, SIDES, Coach, SideVote, Window, angle, finite,
+    NAN,
+    SIDES,
+    Coach,
+    SideVote,
+    Window,
+    angle,
+    finite,
 )
-from posecoach.exercises.cues import message_for
+from posecoach.exercises.cues import CueArbiter, message_for
 from posecoach.exercises.holds import excursion_bounds
-from posecoach.exercises.cues import CueArbiter
 from posecoach.exercises.thresholds import CurlHipLiftThresholds, ExerciseConfig
 from posecoach.kinematics import View
 from posecoach.sample import PoseSample

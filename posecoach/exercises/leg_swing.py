@@ -16,6 +16,7 @@ backward_peak_deg, amplitude_deg (forward - backward thigh angle), hip_amplitude
 from __future__ import annotations
 
 import bisect
+import itertools
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +24,16 @@ import numpy as np
 
 from posecoach.exercises.base import ExerciseResult, FrameFeedback, opt
 from posecoach.exercises.common import (
-    NAN, SIDES, Coach, SideVote, Turn, Window, Zigzag, angle, finite, nanmedian,
+    NAN,
+    SIDES,
+    Coach,
+    SideVote,
+    Turn,
+    Window,
+    Zigzag,
+    angle,
+    finite,
+    nanmedian,
 )
 from posecoach.exercises.cues import CueArbiter
 from posecoach.exercises.thresholds import ExerciseConfig, LegSwingThresholds
@@ -91,7 +101,7 @@ def progression(amplitudes: list[float], th: LegSwingThresholds) -> dict[str, An
                            "max_jump_deg": None}
     if len(amps) >= 2:
         out["trend_deg_per_swing"] = opt(float(np.polyfit(np.arange(len(amps)), amps, 1)[0]), 2)
-        out["max_jump_deg"] = opt(max(b - a for a, b in zip(amps, amps[1:])), 1)
+        out["max_jump_deg"] = opt(max(b - a for a, b in itertools.pairwise(amps)), 1)
         for i in range(len(amps) - 1):
             rest = amps[i:]
             if min(rest) >= max(rest) - th.plateau_tol_deg:

@@ -12,6 +12,7 @@ max_hip_flexion_deg, knee_flexion_deg (median of the stretched leg), bounced.
 from __future__ import annotations
 
 import bisect
+import itertools
 import math
 from collections import deque
 from dataclasses import dataclass, replace
@@ -21,11 +22,20 @@ import numpy as np
 
 from posecoach.exercises.base import ExerciseResult, FrameFeedback, opt
 from posecoach.exercises.common import (
-    SIDES, Coach, SideVote, Window, Zigzag, angle, finite, midpoint, nanmedian, point,
+    SIDES,
+    Coach,
+    SideVote,
+    Window,
+    Zigzag,
+    angle,
+    finite,
+    midpoint,
+    nanmedian,
+    point,
     robust_sd,
 )
-from posecoach.exercises.holds import refine_hold
 from posecoach.exercises.cues import CueArbiter
+from posecoach.exercises.holds import refine_hold
 from posecoach.exercises.thresholds import ExerciseConfig, OriginStretchThresholds
 from posecoach.kinematics import View
 from posecoach.landmarks import PoseLandmark as L
@@ -80,8 +90,8 @@ def measure(sample: PoseSample, th: OriginStretchThresholds,
     forward: str | None = None
     ank_l, ank_r = point(sample, L.LEFT_ANKLE), point(sample, L.RIGHT_ANKLE)
     if s and finite(leg) and np.isfinite(ank_l).all() and np.isfinite(ank_r).all():
-        ahead = s * (ank_l[0] - ank_r[0]) / leg
-        forward = "none" if abs(ahead) < th.stagger_min_frac else ("left" if ahead > 0 else "right")
+        lead = s * (ank_l[0] - ank_r[0]) / leg
+        forward = "none" if abs(lead) < th.stagger_min_frac else ("left" if lead > 0 else "right")
     elif finite(thighs["left"]) and finite(thighs["right"]):
         diff = thighs["left"] - thighs["right"]
         forward = "none" if abs(diff) < th.stagger_min_thigh_deg else (
@@ -294,7 +304,7 @@ class OriginStretchAnalyser:
             return False, None
         turns = list(self._turns)
         run, since = 0, None
-        for a, b in zip(turns, turns[1:]):
+        for a, b in itertools.pairwise(turns):
             if abs(b[1] - a[1]) <= th.bounce_max_deg:
                 run, since = run + 1, (a[0] if run == 0 else since)
             else:
@@ -441,4 +451,4 @@ class OriginStretchAnalyser:
 def _dts(frames: list[tuple[float, float, float, float, bool]]) -> list[float]:
     """Time each frame stands for: the gap to the next frame (the last gets 0)."""
     ts = [fr[0] for fr in frames]
-    return [max(0.0, b - a) for a, b in zip(ts, ts[1:])] + [0.0] if ts else []
+    return [max(0.0, b - a) for a, b in itertools.pairwise(ts)] + [0.0] if ts else []

@@ -146,7 +146,7 @@ class ExerciseConfig:
     detect: DetectThresholds = field(default_factory=DetectThresholds)
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "ExerciseConfig":
+    def from_dict(cls, data: Mapping[str, Any]) -> ExerciseConfig:
         """Defaults overridden by `data`; unknown sections or keys raise ConfigError."""
         return _build(cls, data, "exercises")
 
