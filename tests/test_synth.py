@@ -40,6 +40,19 @@ def side_camera(facing: str, size: tuple[int, int] = (640, 360), target_y: float
                         target=(0.2, target_y, 0.0), fov_deg=55.0, facing=facing)
 
 
+def test_camera_orbit_aims_at_target_and_honours_pitch() -> None:
+    cam = Camera.orbit(640, 480, distance_m=3.0, height_m=1.2, yaw_deg=20.0, target=(0.3, 0.9, 0.0))
+    uv, depth = cam.project(np.array([[0.3, 0.9, 0.0]]))
+    assert uv[0] == pytest.approx([320.0, 240.0], abs=1e-6) and depth[0] > 0
+    level = Camera.orbit(640, 480, distance_m=3.0, height_m=1.2, yaw_deg=0.0, target=(0, 0.9, 0), pitch_deg=0.0)
+    down = Camera.orbit(640, 480, distance_m=3.0, height_m=1.2, yaw_deg=0.0, target=(0, 0.9, 0), pitch_deg=-10.0)
+    assert level.rotation[2][1] == pytest.approx(0.0, abs=1e-9)
+    assert down.rotation[2][1] == pytest.approx(-np.sin(np.radians(10.0)), abs=1e-9)
+    # Facing left puts the camera on the person's left (-z) side.
+    assert Camera.orbit(640, 480, distance_m=3.0, height_m=1.0, yaw_deg=0.0, target=(0, 0.9, 0),
+                        facing="left").position[2] < 0
+
+
 def hinge(tilt: float, hip: float, knee: float) -> Pose:
     p = Pose(pelvis_tilt_deg=tilt, hip_left_deg=hip, hip_right_deg=hip, knee_left_deg=knee,
              knee_right_deg=knee, shoulder_left_deg=tilt, shoulder_right_deg=tilt)
@@ -128,6 +141,18 @@ def test_render_is_deterministic_and_fast_enough() -> None:
     # The body covers a plausible share of the frame (not empty, not everything).
     mask = SceneRenderer(SceneSpec(cam, BODY)).canvas(sk).mask
     assert 0.02 < mask.mean() < 0.5
+
+
+def test_lighting_changes_shading_not_coverage() -> None:
+    from posecoach.synth.render import Lighting
+
+    cam = side_camera("right", size=(320, 180))
+    sk = forward_kinematics(hinge(68, 81, 13), BODY)
+    a = SceneRenderer(SceneSpec(cam, BODY, render_scale=1.0)).canvas(sk)
+    lit = Lighting(toward_light=(0.5, -0.5, -0.7), ambient=0.4)
+    b = SceneRenderer(SceneSpec(cam, BODY, render_scale=1.0, lighting=lit)).canvas(sk)
+    assert np.array_equal(a.mask, b.mask)
+    assert not np.allclose(a.colour, b.colour)
 
 
 def _short_clip(out_dir: Path, seed: int) -> tuple[Path, dict]:

@@ -45,19 +45,23 @@ class Camera:
     @classmethod
     def orbit(cls, width: int, height: int, *, distance_m: float, height_m: float,
               yaw_deg: float, target: tuple[float, float, float], fov_deg: float = 55.0,
-              facing: str = "right") -> "Camera":
+              facing: str = "right", pitch_deg: float | None = None) -> "Camera":
         """Camera `distance_m` from `target` (horizontally), `height_m` above the floor.
 
         fov_deg is the field of view across the image's longer side, as phone specs quote it.
         facing: which way the person should appear to face; `yaw_deg` is added to it.
+        pitch_deg: tilt of the optical axis (negative = looking down); by default the
+        camera looks straight at `target`.
         """
         if facing not in ("left", "right"):
             raise ValueError(f"facing must be 'left' or 'right', got {facing!r}")
         yaw = np.radians(yaw_deg + (0.0 if facing == "right" else 180.0))
         tx, ty, tz = target
+        if pitch_deg is not None:
+            ty = height_m + distance_m * float(np.tan(np.radians(pitch_deg)))
         position = np.array([tx + distance_m * np.sin(yaw), height_m, tz + distance_m * np.cos(yaw)])
         focal = 0.5 * max(width, height) / np.tan(np.radians(fov_deg) / 2.0)
-        return cls.look_at(width, height, focal, position, np.array(target, float))
+        return cls.look_at(width, height, focal, position, np.array([tx, ty, tz], float))
 
     def to_camera(self, points: np.ndarray) -> np.ndarray:
         """(N, 3) world -> (N, 3) camera coordinates (x right, y down, z depth)."""

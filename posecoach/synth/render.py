@@ -19,10 +19,26 @@ import numpy as np
 
 from posecoach.synth.camera import Camera
 
-# Light comes from the camera's upper left and a little from the front: limbs get a lit
-# and a shaded side, which is the depth cue the pose model needs to separate left from right.
-_LIGHT = np.array([-0.45, -0.65, -0.62])
-_LIGHT = _LIGHT / np.linalg.norm(_LIGHT)
+
+
+@dataclass(frozen=True)
+class Lighting:
+    """One directional light plus ambient, in camera coordinates (x right, y down, z away).
+
+    The default comes from the camera's upper left and a little from the front: limbs get
+    a lit and a shaded side, the depth cue the pose model needs to tell left from right.
+    """
+
+    toward_light: tuple[float, float, float] = (-0.45, -0.65, -0.62)  # from the surface to the light
+    ambient: float = 0.30
+    diffuse: float = 0.75
+
+    def unit(self) -> np.ndarray:
+        d = np.asarray(self.toward_light, float)
+        return d / np.linalg.norm(d)
+
+
+DEFAULT_LIGHTING = Lighting()
 
 
 @dataclass(frozen=True)
@@ -79,8 +95,9 @@ def _apparent_radius_scale(cone: Cone, cam_axis: np.ndarray, view: np.ndarray) -
     return float(np.hypot(cone.flat * np.dot(flat_axis, perp), np.dot(other, perp)))
 
 
-def draw_cone(canvas: Canvas, camera: Camera, cone: Cone) -> None:
+def draw_cone(canvas: Canvas, camera: Camera, cone: Cone, lighting: Lighting = DEFAULT_LIGHTING) -> None:
     """Rasterise one cone into `canvas` with depth test and Lambert shading."""
+    light = lighting.unit()
     ends = np.stack([cone.a, cone.b])
     uv, z = camera.project(ends)
     if (z <= 0.05).any():
@@ -121,14 +138,14 @@ def draw_cone(canvas: Canvas, camera: Camera, cone: Cone) -> None:
     if not win.any():
         return
     nx, ny = dx / r, dy / r
-    lambert = np.maximum(nx * _LIGHT[0] + ny * _LIGHT[1] - nz * _LIGHT[2], 0.0)
+    lambert = np.maximum(nx * light[0] + ny * light[1] - nz * light[2], 0.0)
     # Darken toward the silhouette (a cheap ambient-occlusion look) so overlapping limbs of
     # the same colour still show an edge between them.
-    shade = (0.30 + 0.75 * lambert) * (0.72 + 0.28 * np.sqrt(nz))
+    shade = (lighting.ambient + lighting.diffuse * lambert) * (0.72 + 0.28 * np.sqrt(nz))
     rgb = shade[..., None] * np.asarray(cone.colour, np.float32)
     if cone.gloss > 0.0:
         # Blinn-ish highlight toward the camera (the view vector is -z in camera space).
-        half = np.array([_LIGHT[0], _LIGHT[1], _LIGHT[2] - 1.0])
+        half = np.array([light[0], light[1], light[2] - 1.0])
         half /= np.linalg.norm(half)
         spec = np.maximum(nx * half[0] + ny * half[1] - nz * half[2], 0.0) ** 24
         rgb = rgb + cone.gloss * spec[..., None]
@@ -137,8 +154,8 @@ def draw_cone(canvas: Canvas, camera: Camera, cone: Cone) -> None:
     canvas.part[y0:y1, x0:x1][win] = cone.part
 
 
-def rasterise(camera: Camera, cones: list[Cone]) -> Canvas:
+def rasterise(camera: Camera, cones: list[Cone], lighting: Lighting = DEFAULT_LIGHTING) -> Canvas:
     canvas = Canvas(camera.width, camera.height)
     for cone in cones:
-        draw_cone(canvas, camera, cone)
+        draw_cone(canvas, camera, cone, lighting)
     return canvas

@@ -17,7 +17,7 @@ from posecoach.synth.background import Room, render_room
 from posecoach.synth.body import Body
 from posecoach.synth.camera import Camera
 from posecoach.synth.figure import dress
-from posecoach.synth.render import Canvas, rasterise
+from posecoach.synth.render import DEFAULT_LIGHTING, Canvas, Lighting, rasterise
 from posecoach.synth.skeleton import Skeleton
 
 
@@ -28,6 +28,7 @@ class SceneSpec:
     room: Room = Room()
     render_scale: float = 0.5
     noise_sigma: float = 0.0  # sensor noise, in 8-bit levels
+    lighting: Lighting = DEFAULT_LIGHTING
     origin_xz: tuple[float, float] = (0.0, 0.0)
 
 
@@ -46,7 +47,7 @@ class SceneRenderer:
 
     def canvas(self, skeleton: Skeleton) -> Canvas:
         """The figure alone at the internal resolution (depth, colour and part buffers)."""
-        return rasterise(self._small, dress(skeleton, self._spec.body))
+        return rasterise(self._small, dress(skeleton, self._spec.body), self._spec.lighting)
 
     def render(self, skeleton: Skeleton) -> np.ndarray:
         """(H, W, 3) uint8 RGB frame."""
