@@ -70,13 +70,16 @@ def _signed_angle_deg(ref: np.ndarray, vec: np.ndarray, positive_dir: np.ndarray
 
 
 def inner_angle_deg(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> float:
-    """Angle ABC at vertex b, in degrees [0, 180]; NaN if any point is missing."""
+    """Angle ABC at vertex b, in degrees [0, 180]; NaN if any point is missing.
+
+    atan2(|u x v|, u . v) rather than arccos: exact near 0 and 180 degrees, where a
+    straight knee sits.
+    """
     u, v = a - b, c - b
-    nu, nv = np.linalg.norm(u), np.linalg.norm(v)
-    if not (nu > 0 and nv > 0):
+    if not (np.linalg.norm(u) > 0 and np.linalg.norm(v) > 0):
         return float("nan")
-    cos = np.clip(np.dot(u, v) / (nu * nv), -1.0, 1.0)
-    return float(np.degrees(np.arccos(cos)))
+    cross = u[0] * v[1] - u[1] * v[0]
+    return float(np.degrees(np.arctan2(abs(cross), float(np.dot(u, v)))))
 
 
 def _midpoint(xy: np.ndarray, i: int, j: int) -> np.ndarray:
