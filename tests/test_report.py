@@ -281,3 +281,13 @@ def test_video_failure_leaves_no_report(tmp_path: Path, monkeypatch: pytest.Monk
     with pytest.raises(RuntimeError, match="disk on fire"):
         write_outputs(make_analysis(n=20, path=str(clip)), tmp_path / "out", video=True)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.mp4"]
+
+
+def test_an_existing_annotated_video_is_included(tmp_path: Path) -> None:
+    """The live session records its own annotated video; the report links it."""
+    recording = write_input_video(tmp_path / "live.mp4", n=10)
+    report = write_outputs(make_analysis(n=10), tmp_path / "o", video=False, annotated_video=recording)
+    assert report["files"]["annotated"] == "annotated.mp4"
+    assert (tmp_path / "o" / "annotated.mp4").read_bytes() == recording.read_bytes()
+    assert recording.exists()
+    assert '<video id="annotated" src="annotated.mp4"' in (tmp_path / "o" / "report.html").read_text()

@@ -13,8 +13,10 @@ leaves a complete-looking partial report.
 
 from __future__ import annotations
 
+import os
+import shutil
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +50,7 @@ def _time_span(analysis: Any) -> tuple[float, float]:
     return t0, max(t1 + step, t0 + 1e-3)
 
 
-def _write_media(analysis: Any, folder: Path, progress: Progress | None) -> dict[str, str] | None:
+def _write_media(analysis: Any, folder: Path, progress: Progress | None) -> dict[str, str]:
     from posecoach.render import render_image, render_video
 
     info = analysis.info
@@ -62,17 +64,34 @@ def _write_media(analysis: Any, folder: Path, progress: Progress | None) -> dict
     return {"kind": "video", "src": VIDEO}
 
 
+def _adopt_video(source: Path, folder: Path) -> dict[str, str]:
+    """Include an already annotated video (e.g. a live recording) as annotated.mp4: a
+    hard link where possible, else a copy; the caller's file is left as it was."""
+    dest = folder / VIDEO
+    try:
+        os.link(source, dest)
+    except OSError:
+        shutil.copyfile(source, dest)
+    return {"kind": "video", "src": VIDEO}
+
+
 def write_outputs(analysis: Any, out_dir: Path | str, video: bool = True,
-                  progress: Progress | None = None) -> dict[str, Any]:
+                  progress: Progress | None = None,
+                  annotated_video: Path | None = None) -> dict[str, Any]:
     """Write every output of `analysis` (a ClipAnalysis) into `out_dir`, replacing what
     was there, atomically. Returns the report.json content.
 
     The annotated video (mostly native decode/encode work) is rendered on a worker
     thread while this one draws the charts and writes the tables; `progress` is called
-    from that worker."""
+    from that worker. `annotated_video`: an MP4 that is already annotated (the live
+    session's recording) to include instead of rendering one; `video` is then ignored."""
     out_dir = Path(out_dir)
     with atomic_output_dir(out_dir) as tmp, ThreadPoolExecutor(1, "posecoach-media") as pool:
-        pending = pool.submit(_write_media, analysis, tmp, progress) if video else None
+        pending: Future[dict[str, str]] | None = None
+        if annotated_video is not None:
+            pending = pool.submit(_adopt_video, Path(annotated_video), tmp)
+        elif video:
+            pending = pool.submit(_write_media, analysis, tmp, progress)
         write_angles_csv(tmp / ANGLES_CSV, analysis.samples, analysis.feedback)
         charts = make_charts(analysis)
         (tmp / PLOTS).mkdir()
