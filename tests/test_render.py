@@ -176,3 +176,13 @@ def test_render_video_errors_surface_without_hanging(tmp_path, monkeypatch, wher
     import threading
 
     assert not [t for t in threading.enumerate() if t.name.startswith("posecoach-")]
+
+
+@pytest.mark.parametrize("shape", [(720, 1280), (640, 360), (408, 570)])
+def test_banner_box_is_where_the_banner_is_drawn(shape: tuple[int, int]) -> None:
+    h, w = shape
+    annotator = Annotator()
+    img = annotator.annotate(np.zeros((h, w, 3), np.uint8), None, feedback(True, "Hold it"), "origin-stretch")
+    x0, y0, x1, y1 = annotator.banner_box(h, w)
+    rows = np.flatnonzero(changed(img, np.zeros_like(img))[:, (x0 + x1) // 2])
+    assert rows.max() == y1 - 1 and rows[rows > h // 2].min() == y0

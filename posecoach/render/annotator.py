@@ -127,6 +127,17 @@ class Annotator:
         self._amplitudes.clear()
         self._swings_seen = 0
 
+    def scale_for(self, height: int, width: int) -> float:
+        """Size factor of the overlay on a frame (1.0 for 1280x720; portrait by width)."""
+        return self._style.scale or min(height, 1.35 * width) / 720.0
+
+    def banner_box(self, height: int, width: int) -> tuple[int, int, int, int]:
+        """(x0, y0, x1, y1) of the cue banner on such a frame, for callers (the live HUD)
+        that place their own text clear of it."""
+        s = self.scale_for(height, width)
+        band, margin = max(36, round(86 * s)), round(14 * s)
+        return margin, height - band - margin, width - margin, height - margin
+
     def state_colour(self, feedback: FrameFeedback | None) -> Colour:
         st = self._style
         if feedback is None:
@@ -144,7 +155,7 @@ class Annotator:
         """Draw on `rgb` (HxWx3 uint8, modified in place) and return it."""
         if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
             raise ValueError(f"annotate: expected an HxWx3 uint8 image, got {rgb.shape} {rgb.dtype}")
-        s = self._style.scale or min(rgb.shape[0], 1.35 * rgb.shape[1]) / 720.0
+        s = self.scale_for(rgb.shape[0], rgb.shape[1])
         colour = self.state_colour(feedback)
         if feedback is not None:
             self._track_swings(feedback.counters)
@@ -371,11 +382,8 @@ class Annotator:
 
     def _draw_banner(self, img: np.ndarray, cue: str, colour: Colour, s: float) -> None:
         st = self._style
-        h, w = img.shape[:2]
-        band = max(36, round(86 * s))
-        y0 = h - band - round(14 * s)
-        y1 = h - round(14 * s)
-        x0, x1 = round(14 * s), w - round(14 * s)
+        x0, y0, x1, y1 = self.banner_box(img.shape[0], img.shape[1])
+        band = y1 - y0
         _blend_rect(img, x0, y0, x1, y1, colour, 0.82)
         thickness = max(2, round(2.5 * s))
         fs = 1.5 * s
