@@ -123,3 +123,28 @@ def test_ctrl_c_while_writing_outputs_leaves_nothing_that_looks_complete(tmp_pat
     assert main(["analyze", str(PERSON), "--out", str(out), "--no-video"]) == 130
     assert not (out / "report.json").exists()
     assert [p.name for p in tmp_path.iterdir()] == []  # no partial folder left behind
+
+
+def test_web_answers_every_unreadable_case_with_json_4xx_and_keeps_serving(tmp_path):
+    pytest.importorskip("httpx", reason="TestClient needs httpx")
+    from fastapi.testclient import TestClient
+
+    from posecoach.web.app import create_app
+    from tests.test_web_api import settings, upload, wait_for
+    from tests.test_web_support import make_clip
+
+    good = make_clip(tmp_path / "good.mp4")
+    cases = tmp_path / "cases"
+    cases.mkdir()
+    with TestClient(create_app(settings(tmp_path / "data"))) as client:
+        for name, build in corpus.UNREADABLE.items():
+            path = build(cases)
+            response = upload(client, good, filename=path.name, content=path.read_bytes())
+            if response.status_code == 202:  # readable after all (e.g. a large still): a report
+                assert wait_for(client, response.json()["id"])["status"] in ("done", "failed")
+                continue
+            assert 400 <= response.status_code < 500, name
+            assert response.json()["error"] and "Traceback" not in response.text
+        ok = upload(client, good)
+        assert ok.status_code == 202
+        assert wait_for(client, ok.json()["id"])["status"] == "done"
