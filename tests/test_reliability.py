@@ -148,3 +148,28 @@ def test_web_answers_every_unreadable_case_with_json_4xx_and_keeps_serving(tmp_p
         ok = upload(client, good)
         assert ok.status_code == 202
         assert wait_for(client, ok.json()["id"])["status"] == "done"
+
+
+def test_truncated_video_is_a_clear_error_or_keeps_what_was_recorded(folder, tmp_path, capsys, full_model):
+    from posecoach.video_io import VideoWriter
+
+    plain = corpus.write_video(folder / "plain.mp4", corpus.load_frames(PERSON, 60))  # index at the end
+    cut = corpus.truncated_mp4(folder, plain)
+    assert main(["analyze", str(cut), "--out", str(tmp_path / "a"), "--no-video"]) == 2
+    assert "truncated.mp4" in capsys.readouterr().err
+    assert not (tmp_path / "a").exists()
+
+    faststart = folder / "faststart.mp4"  # how PoseCoach records: index first
+    with VideoWriter(faststart, 1280, 720, 30.0) as writer:
+        for rgb in corpus.load_frames(PERSON, 60):
+            writer.write(rgb)
+    data = faststart.read_bytes()
+    partial = folder / "partial.mp4"
+    partial.write_bytes(data[: len(data) // 2])
+    code = main(["analyze", str(partial), "--out", str(tmp_path / "b"), "--no-video", "--quiet"])
+    err = capsys.readouterr().err
+    if code == 0:  # the decodable part was analysed
+        assert json.loads((tmp_path / "b" / "report.json").read_text())["input"]["frames"] >= 1
+    else:
+        assert code == 2 and "partial.mp4" in err and "Traceback" not in err
+        assert not (tmp_path / "b").exists()
