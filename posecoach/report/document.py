@@ -128,7 +128,8 @@ def verdict(analysis: Any) -> dict[str, Any]:
     faults, conditions = _durations(result.faults), _durations(result.conditions)
     details = [f"{_label(c)}: {n}x, {t:.1f} s in total. {msg}".strip()
                for c, (n, t, msg) in faults.items()]
-    details += [f"Recording: {msg or _label(c)} ({t:.1f} s)" for c, (n, t, msg) in conditions.items()]
+    details += [f"Recording problem, {_label(c)} for {t:.1f} s: {msg}".strip().rstrip(":")
+                for c, (_, t, msg) in conditions.items()]
     rate = analysis.detection_rate
     if rate < 0.95:
         details.append(f"A person was found in {rate:.0%} of the frames.")
