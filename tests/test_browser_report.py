@@ -55,6 +55,10 @@ def test_report_opens_from_disk(browser, report_dir: tuple[Path, dict]) -> None:
     verdict = page.locator("#verdict")
     assert verdict.get_attribute("data-status") == "needs_work"
     assert report["verdict"]["headline"] in verdict.inner_text()
+    # The verdict comes first, in view without scrolling.
+    box = verdict.bounding_box()
+    assert box is not None and box["y"] < 200
+    assert box["y"] < page.locator("#metrics").bounding_box()["y"]
 
     # Charts are embedded images that decoded.
     widths = page.eval_on_selector_all("figure.chart img", "imgs => imgs.map(i => i.complete ? i.naturalWidth : 0)")
@@ -73,3 +77,18 @@ def test_report_opens_from_disk(browser, report_dir: tuple[Path, dict]) -> None:
     # Only local files were requested.
     assert requests and all(u.startswith(("file://", "data:")) for u in requests)
     context.close()
+
+
+def test_still_image_report(browser, tmp_path: Path) -> None:
+    import cv2
+    import numpy as np
+
+    still = tmp_path / "still.jpg"
+    cv2.imwrite(str(still), np.full((240, 320, 3), 90, np.uint8))
+    write_outputs(make_analysis(n=1, kind="image", path=str(still)), tmp_path / "o")
+    page = browser.new_page()
+    page.goto((tmp_path / "o" / "report.html").as_uri())
+    page.wait_for_load_state("load")
+    assert page.eval_on_selector("img#annotated", "i => i.naturalWidth") == 320
+    assert page.locator("video").count() == 0
+    page.close()
