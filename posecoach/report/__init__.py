@@ -3,6 +3,10 @@
     from posecoach.report import write_outputs
 
     report = write_outputs(analysis, Path("out/clip"), video=True)   # -> report.json as a dict
+    write_outputs(analysis, out, video=False)                         # no annotated video
+    write_outputs(analysis, out, annotated_video=Path("live.mp4"))    # include a live recording
+    build_report(analysis)                                            # the dict alone, no files
+    load_schema()                                                     # report.schema.json
 
 The folder gets report.json (versioned; schema in report.schema.json, fields in
 docs/report-schema.md), angles.csv, plots/*.png, report.html (self-contained) and
