@@ -12,6 +12,8 @@ from pathlib import Path
 import av
 import jsonschema
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import posecoach.report as report_mod
 from posecoach.exercises.base import Cue, Fault
@@ -291,3 +293,21 @@ def test_an_existing_annotated_video_is_included(tmp_path: Path) -> None:
     assert (tmp_path / "o" / "annotated.mp4").read_bytes() == recording.read_bytes()
     assert recording.exists()
     assert '<video id="annotated" src="annotated.mp4"' in (tmp_path / "o" / "report.html").read_text()
+
+
+# ---------------------------------------------------------------- property
+_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-10**6, 10**6) | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(min_size=1, max_size=6), inner, max_size=4),
+    max_leaves=12)
+
+
+@settings(max_examples=40, deadline=None)
+@given(summary=st.dictionaries(st.text(min_size=1, max_size=10), _values, max_size=6),
+       start=st.floats(allow_nan=True, allow_infinity=True))
+def test_any_summary_gives_strict_valid_json(summary: dict, start: float) -> None:
+    fault = Fault("rounded_back", start, 1.0, "msg")
+    report = build_report(make_analysis(n=6, summary=summary, faults=[fault]))
+    json.loads(report_mod.dumps(report))  # raises on NaN / infinity
+    validate(report)
