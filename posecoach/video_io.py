@@ -134,9 +134,17 @@ def iter_frames(path: Path | str) -> Iterator[tuple[float, np.ndarray]]:
                 t = last_t + frame_period
             last_t = t
             rotation = _clockwise(getattr(frame, "rotation", 0) or 0)
-            yield t, _rotate(frame.to_ndarray(format="rgb24"), rotation)
+            yield t, _rotate(_to_rgb(frame), rotation)
     finally:
         container.close()
+
+
+def _to_rgb(frame: "av.VideoFrame") -> np.ndarray:
+    """RGB uint8 array of a decoded frame. For the common 4:2:0 case OpenCV's converter
+    is about 1 ms per 720p frame faster than libswscale's."""
+    if frame.format.name == "yuv420p" and frame.width % 2 == 0 and frame.height % 2 == 0:
+        return cv2.cvtColor(frame.to_ndarray(format="yuv420p"), cv2.COLOR_YUV2RGB_I420)
+    return frame.to_ndarray(format="rgb24")
 
 
 def read_image(path: Path) -> np.ndarray:
@@ -176,8 +184,9 @@ class VideoWriter:
         self._closed = False
 
     def write(self, rgb: np.ndarray) -> None:
-        frame = av.VideoFrame.from_ndarray(
-            np.ascontiguousarray(rgb[: self._height, : self._width]), format="rgb24")
+        # Colour conversion in OpenCV (faster than libswscale for this case).
+        yuv = cv2.cvtColor(np.ascontiguousarray(rgb[: self._height, : self._width]), cv2.COLOR_RGB2YUV_I420)
+        frame = av.VideoFrame.from_ndarray(yuv, format="yuv420p")
         for packet in self._stream.encode(frame):
             self._container.mux(packet)
 
