@@ -76,7 +76,7 @@ CLIPS: tuple[ClipSpec, ...] = (
     ClipSpec("leg_swing_too_fast_left",
              lambda: motions.leg_swing("progressing_too_fast", side="left"), "left", (640, 480),
              outfit=1),
-    ClipSpec("leg_swing_trunk_sway_right", lambda: motions.leg_swing("trunk_sway", side="left"),
+    ClipSpec("leg_swing_trunk_sway_right", lambda: motions.leg_swing("trunk_sway", side="right"),
              "right", (1280, 720), yaw_deg=10.0, outfit=2),
     ClipSpec("leg_swing_stance_knee_bent_left",
              lambda: motions.leg_swing("stance_knee_bent", side="left"), "left", (720, 1280),
