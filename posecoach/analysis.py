@@ -52,6 +52,7 @@ class ClipAnalysis:
     samples: list[PoseSample]
     feedback: list[FrameFeedback]
     result: ExerciseResult
+    options: AnalysisOptions = field(default_factory=AnalysisOptions)  # written into reports
 
     @property
     def detection_rate(self) -> float:
@@ -109,7 +110,8 @@ def analyze_media(path: Path | str, options: AnalysisOptions = AnalysisOptions()
         exercise = exercises.detect_exercise(samples)
     feedback, result = run_exercise(exercise, samples)
     return ClipAnalysis(info=info, exercise=exercise, model=str(options.model),
-                        measurements=measurements, samples=samples, feedback=feedback, result=result)
+                        measurements=measurements, samples=samples, feedback=feedback, result=result,
+                        options=options)
 
 
 def pose_options_for(options: AnalysisOptions) -> PoseOptions:
