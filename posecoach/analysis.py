@@ -21,7 +21,7 @@ from posecoach.kinematics import View, near_side
 from posecoach.pipeline import MeasureConfig, Measurement, measure_stream, smooth_clip
 from posecoach.pose import PeopleCounter, PoseEstimator, PoseOptions
 from posecoach.sample import PoseSample
-from posecoach.video_io import MediaInfo, iter_frames, probe
+from posecoach.video_io import MediaInfo, iter_frames, prefetch, probe
 
 AUTO = "auto"
 # (frames done, frames expected) -> None
@@ -100,7 +100,8 @@ def analyze_media(path: Path | str, options: AnalysisOptions = AnalysisOptions()
     measurements: list[Measurement] = []
     with factory(options.model, segmentation=options.wants_mask()) as estimator, \
             PeopleCounter(options.model) as people:
-        for _, m in measure_stream(iter_frames(path), estimator.detect, options.measure, people.update):
+        frames = prefetch(iter_frames(path))  # decoding overlaps inference
+        for _, m in measure_stream(frames, estimator.detect, options.measure, people.update):
             measurements.append(m)
             if progress is not None:
                 progress(len(measurements), max(info.frames, len(measurements)))

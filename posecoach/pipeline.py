@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from posecoach import kinematics
-from posecoach.kinematics import ANGLE_NAMES, View
+from posecoach.kinematics import ANGLE_INDEX, ANGLE_NAMES, View
 from posecoach.landmarks import NUM_LANDMARKS, VISIBILITY, PoseFrame, PoseLandmark as L
 from posecoach.sample import PoseSample
 from posecoach.silhouette import back_bulge
@@ -53,9 +53,20 @@ def _front_direction(xy: np.ndarray, facing: int) -> np.ndarray:
     return float(facing) * np.array([-axis[1], axis[0]])
 
 
-def frame_bulge(frame: PoseFrame, facing: int) -> float:
-    """Back-outline bulge of this frame (NaN without a mask or a facing)."""
+# The back outline matters once the trunk leans (a hinge), and in the first seconds,
+# where the analysers take the person's upright outline as their baseline; other
+# upright frames skip its cost.
+BULGE_MIN_TRUNK_DEG = 25.0
+BULGE_BASELINE_S = 3.0
+
+
+def frame_bulge(frame: PoseFrame, facing: int, trunk_inclination_deg: float = 90.0,
+                baseline: bool = True) -> float:
+    """Back-outline bulge of this frame (NaN without a mask or a facing; NaN for an
+    upright frame outside the baseline window)."""
     if frame.mask is None or facing == 0 or not frame.detected:
+        return float("nan")
+    if not (baseline or abs(trunk_inclination_deg) >= BULGE_MIN_TRUNK_DEG):
         return float("nan")
     xy = frame.xy(0.0)
     shoulder = (xy[L.LEFT_SHOULDER] + xy[L.RIGHT_SHOULDER]) / 2.0
@@ -88,6 +99,7 @@ class FrameMeasurer:
         self._facing = FacingTracker()
         self._fixed_facing = facing
         self._legs = LegSwapGuard()
+        self._first_t_s: float | None = None
 
     @property
     def facing(self) -> int:
@@ -99,18 +111,24 @@ class FrameMeasurer:
             return Measurement(frame.t_s, False, np.full(len(ANGLE_NAMES), np.nan), nan_xy, 0,
                                View.UNKNOWN, float("nan"), 0.0, 0, float("nan"),
                                np.zeros(NUM_LANDMARKS))
+        if self._first_t_s is None:
+            self._first_t_s = frame.t_s
         image = self._legs.update(frame.image)
         steady = PoseFrame(frame.t_s, frame.width, frame.height, image, frame.world, frame.mask,
                            frame.num_people)
-        own = kinematics.facing_sign(steady.xy(self._config.min_visibility))
+        # The pieces of kinematics.measure, each computed once (this runs every frame).
+        xy = steady.xy(self._config.min_visibility)
+        own = kinematics.facing_sign(xy)
         tracked = self._facing.update(own)
         facing = self._fixed_facing if self._fixed_facing is not None else tracked
-        kin = kinematics.measure(steady, facing=facing, min_visibility=self._config.min_visibility)
+        angles = kinematics.angles_from_points(xy, facing)
+        ratio = kinematics.body_width_ratio(steady.xy(0.0))
         return Measurement(
-            t_s=frame.t_s, detected=True, angles=kin.angles,
-            xy=steady.xy(self._config.min_visibility), facing=own, view=kin.view,
-            width_ratio=kin.width_ratio, in_frame=in_frame_fraction(steady),
-            num_people=frame.num_people, back_bulge=frame_bulge(steady, facing),
+            t_s=frame.t_s, detected=True, angles=angles, xy=xy, facing=own,
+            view=kinematics.classify_view(ratio), width_ratio=ratio,
+            in_frame=in_frame_fraction(steady), num_people=frame.num_people,
+            back_bulge=frame_bulge(steady, facing, angles[ANGLE_INDEX["trunk_inclination"]],
+                                   baseline=frame.t_s - self._first_t_s < BULGE_BASELINE_S),
             visibility=steady.image[:, VISIBILITY].copy(),
         )
 

@@ -8,6 +8,8 @@ stays flat however long the video is.
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
@@ -137,6 +139,49 @@ def iter_frames(path: Path | str) -> Iterator[tuple[float, np.ndarray]]:
             yield t, _rotate(_to_rgb(frame), rotation)
     finally:
         container.close()
+
+
+def prefetch(frames: Iterator[tuple[float, np.ndarray]], depth: int = 4
+             ) -> Iterator[tuple[float, np.ndarray]]:
+    """Decode ahead on a background thread (at most `depth` frames buffered), so
+    decoding overlaps pose inference instead of adding to it. Errors from the decoder
+    are re-raised in the caller; stopping early stops the thread."""
+    done = object()
+    slots: queue.Queue[object] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in frames:
+                while not stop.is_set():
+                    try:
+                        slots.put(item, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            slots.put(done)
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer
+            slots.put(exc)
+        finally:
+            close = getattr(frames, "close", None)
+            if close is not None:
+                close()  # releases the container when the consumer stopped early
+
+    worker = threading.Thread(target=produce, name="posecoach-decode", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = slots.get()
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item  # type: ignore[misc]
+    finally:
+        stop.set()
+        worker.join(timeout=5)
 
 
 def _to_rgb(frame: "av.VideoFrame") -> np.ndarray:
