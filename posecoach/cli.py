@@ -12,7 +12,7 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from posecoach.errors import ConfigError, InputError, PoseCoachError
+from posecoach.errors import InputError, PoseCoachError
 
 EXERCISE_CHOICES = ("auto", "origin-stretch", "leg-swing", "curl-hip-lift")
 MODEL_CHOICES = ("lite", "full", "heavy")

@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
+from typing import Any, TypeVar
 
 import av
 import cv2
 import numpy as np
 
 from posecoach.errors import InputError
+
+T = TypeVar("T")
 
 VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm"})
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png"})
@@ -141,47 +144,55 @@ def iter_frames(path: Path | str) -> Iterator[tuple[float, np.ndarray]]:
         container.close()
 
 
-def prefetch(frames: Iterator[tuple[float, np.ndarray]], depth: int = 4
-             ) -> Iterator[tuple[float, np.ndarray]]:
-    """Decode ahead on a background thread (at most `depth` frames buffered), so
-    decoding overlaps pose inference instead of adding to it. Errors from the decoder
-    are re-raised in the caller; stopping early stops the thread."""
-    done = object()
-    slots: queue.Queue[object] = queue.Queue(maxsize=depth)
+def put_unless_stopped(q: "queue.Queue[Any]", item: object, stop: threading.Event) -> bool:
+    """Put unless `stop` is set (then give up); True if the item was queued."""
+    while not stop.is_set():
+        try:
+            q.put(item, timeout=0.1)
+            return True
+        except queue.Full:
+            continue
+    return False
+
+
+_END = object()
+
+
+def prefetch(items: Iterable[T], depth: int = 4) -> Iterator[T]:
+    """Iterate `items` on a background thread, at most `depth` ahead, so that decoding
+    overlaps the caller's work (pose inference, drawing). Errors there are raised here;
+    stopping early stops the thread and closes the source."""
+    q: queue.Queue[Any] = queue.Queue(depth)
     stop = threading.Event()
+    failure: list[BaseException] = []
 
     def produce() -> None:
+        iterator = iter(items)
         try:
-            for item in frames:
-                while not stop.is_set():
-                    try:
-                        slots.put(item, timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
-                    return
-            slots.put(done)
-        except BaseException as exc:  # noqa: BLE001 - handed to the consumer
-            slots.put(exc)
+            for item in iterator:
+                if not put_unless_stopped(q, item, stop):
+                    break
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, re-raised there
+            failure.append(exc)
         finally:
-            close = getattr(frames, "close", None)
+            close = getattr(iterator, "close", None)
             if close is not None:
                 close()  # releases the container when the consumer stopped early
+            put_unless_stopped(q, _END, stop)
 
-    worker = threading.Thread(target=produce, name="posecoach-decode", daemon=True)
-    worker.start()
+    thread = threading.Thread(target=produce, name="posecoach-decode", daemon=True)
+    thread.start()
     try:
         while True:
-            item = slots.get()
-            if item is done:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item  # type: ignore[misc]
+            item = q.get()
+            if item is _END:
+                break
+            yield item
+        if failure:
+            raise failure[0]
     finally:
         stop.set()
-        worker.join(timeout=5)
+        thread.join()
 
 
 def _to_rgb(frame: "av.VideoFrame") -> np.ndarray:

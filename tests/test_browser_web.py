@@ -22,14 +22,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REALCLIPS, ROOT, SAMPLES
+from tests.conftest import REALCLIPS, SAMPLES
 from tests.test_web_support import RUNNER, make_clip
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-               "--disable-component-update", "--no-first-run"]
 SCREENSHOTS = Path(os.environ["POSECOACH_SCREENSHOTS"]) if os.environ.get("POSECOACH_SCREENSHOTS") else None
 UPLOAD_CLIP = REALCLIPS / "hinge_deadlift_barbell_side_posereader2.mp4"   # 3.6 s deadlift, side view
 EARLIER_CLIP = REALCLIPS / "forwardfold_standing_side_istock.mp4"          # a second origin-stretch session
@@ -42,18 +39,6 @@ def _real_analysis_possible() -> bool:
             and any(m.variant == "full" for m in list_models()))
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    sync_api = pytest.importorskip("playwright.sync_api",
-                                   reason="Playwright for Python is not installed (pip install playwright)")
-    if not CHROMIUM.exists():
-        pytest.skip("Debian chromium is not installed (apt-get install -y chromium)")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ import numpy as np
 from posecoach.exercises.base import FrameFeedback
 from posecoach.render.annotator import Annotator
 from posecoach.sample import PoseSample
-from posecoach.video_io import VideoWriter, iter_frames
+from posecoach.video_io import VideoWriter, iter_frames, prefetch, put_unless_stopped
 
 # (frames done, frames expected) -> None
 Progress = Callable[[int, int], None]
@@ -54,52 +54,6 @@ class _ByTime:
         return self._samples[self._j], fb
 
 
-def _put(q: queue.Queue[Any], item: object, stop: threading.Event) -> bool:
-    """Put unless `stop` is set (then give up); True if the item was queued."""
-    while not stop.is_set():
-        try:
-            q.put(item, timeout=0.1)
-            return True
-        except queue.Full:
-            continue
-    return False
-
-
-def _prefetched(items: Iterable[Any], maxsize: int = QUEUE_FRAMES) -> Iterator[Any]:
-    """Iterate `items` on a background thread; errors there are raised here."""
-    q: queue.Queue[Any] = queue.Queue(maxsize)
-    stop = threading.Event()
-    failure: list[BaseException] = []
-
-    def produce() -> None:
-        iterator = iter(items)
-        try:
-            for item in iterator:
-                if not _put(q, item, stop):
-                    break
-        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, re-raised there
-            failure.append(exc)
-        finally:
-            close = getattr(iterator, "close", None)
-            if close is not None:
-                close()
-            _put(q, _END, stop)
-
-    thread = threading.Thread(target=produce, name="posecoach-decode", daemon=True)
-    thread.start()
-    try:
-        while True:
-            item = q.get()
-            if item is _END:
-                break
-            yield item
-        if failure:
-            raise failure[0]
-    finally:
-        stop.set()
-        thread.join()
-
-
 class _BackgroundWriter:
     """VideoWriter.write on its own thread, behind a bounded queue."""
 
@@ -120,12 +74,12 @@ class _BackgroundWriter:
             self._stop.set()
 
     def write(self, rgb: np.ndarray) -> None:
-        if not _put(self._q, rgb, self._stop) and self._failure:
+        if not put_unless_stopped(self._q, rgb, self._stop) and self._failure:
             raise self._failure[0]
 
     def close(self) -> None:
         """Drain, finish the file, and raise any encoding error."""
-        _put(self._q, _END, self._stop)
+        put_unless_stopped(self._q, _END, self._stop)
         self._thread.join()
         self._writer.close()
         if self._failure:
@@ -151,7 +105,7 @@ def render_video(source: Path | str, dest: Path, samples: Sequence[PoseSample],
     writer: _BackgroundWriter | None = None
     written = 0
     try:
-        for t_s, rgb in _prefetched(iter_frames(source)):
+        for t_s, rgb in prefetch(iter_frames(source), QUEUE_FRAMES):
             if writer is None:
                 writer = _BackgroundWriter(VideoWriter(dest, rgb.shape[1], rgb.shape[0], fps,
                                                        crf=crf, preset=preset))
