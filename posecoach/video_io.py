@@ -226,7 +226,8 @@ class VideoWriter:
     """H.264 / yuv420p MP4 that plays in browsers (faststart), from RGB frames."""
 
     def __init__(self, path: Path, width: int, height: int, fps: float, crf: int = 23,
-                 preset: str = "veryfast") -> None:
+                 preset: str = "veryfast", threads: int | None = None) -> None:
+        """`threads=1` makes x264's output byte-identical run to run (the sample clips)."""
         self._path = path
         self._width = width - width % 2
         self._height = height - height % 2
@@ -236,7 +237,8 @@ class VideoWriter:
         self._stream.width = self._width
         self._stream.height = self._height
         self._stream.pix_fmt = "yuv420p"
-        self._stream.options = {"crf": str(crf), "preset": preset}
+        self._stream.options = {"crf": str(crf), "preset": preset,
+                                **({"threads": str(threads)} if threads else {})}
         self._closed = False
 
     def write(self, rgb: np.ndarray) -> None:

@@ -23,7 +23,7 @@ from posecoach.synth.body import Body, Outfit
 from posecoach.synth.camera import Camera
 from posecoach.synth.scene import SceneRenderer, SceneSpec
 from posecoach.synth.skeleton import Skeleton, forward_kinematics
-from posecoach.synth.video import Mp4Writer
+from posecoach.video_io import VideoWriter
 
 FPS = 30
 GENERATOR = "posecoach.synth 1"
@@ -206,7 +206,7 @@ def render_clip(spec: ClipSpec, out_dir: Path, seed: int = 0, max_frames: int | 
     n = s.n_frames if max_frames is None else min(s.n_frames, max_frames)
     video = out_dir / f"{spec.name}.mp4"
     frames = []
-    with Mp4Writer(video, *spec.size, fps=FPS, crf=spec.crf) as writer:
+    with VideoWriter(video, *spec.size, fps=FPS, crf=spec.crf, preset="medium", threads=1) as writer:
         for i in range(n):
             sk = s.skeleton(i)
             frames.append(s.frame_truth(i, sk))
