@@ -66,10 +66,12 @@ def set_analysis(record: SetRecord, meta: SessionMeta) -> ClipAnalysis:
                         feedback=list(record.feedback), result=record.result())
 
 
-def _write_outputs(analysis: ClipAnalysis, out_dir: Path) -> dict[str, Any]:
+def _write_outputs(analysis: ClipAnalysis, out_dir: Path,
+                   recording: Path | None = None) -> dict[str, Any]:
     from posecoach.report import write_outputs
 
-    return write_outputs(analysis, out_dir, video=False)
+    # The recording is adopted into the report folder (linked from report.html).
+    return write_outputs(analysis, out_dir, video=False, annotated_video=recording)
 
 
 def save_session(sets: Sequence[SetRecord], meta: SessionMeta, out_dir: Path,
@@ -82,17 +84,22 @@ def save_session(sets: Sequence[SetRecord], meta: SessionMeta, out_dir: Path,
         parked = out_dir.parent / f".{out_dir.name}.{recording.name}"  # outside the swapped folder
         os.replace(recording, parked)
     saved: list[tuple[SetRecord, Path, dict[str, Any]]] = []
+    adopted = False
     try:
         if kept:
             last = kept[-1]
-            saved.append((last, out_dir, _write_outputs(set_analysis(last, meta), out_dir)))
+            saved.append((last, out_dir, _write_outputs(set_analysis(last, meta), out_dir, parked)))
+            adopted = parked is not None
             for record in kept[:-1]:
                 folder = out_dir / f"set-{record.number}"
                 saved.append((record, folder, _write_outputs(set_analysis(record, meta), folder)))
     finally:
         if parked is not None:
-            out_dir.mkdir(parents=True, exist_ok=True)
-            os.replace(parked, out_dir / VIDEO_NAME)
+            if adopted:  # the report folder holds it now
+                parked.unlink()
+            else:  # no report written (nobody seen, or an error): keep the recording anyway
+                out_dir.mkdir(parents=True, exist_ok=True)
+                os.replace(parked, out_dir / VIDEO_NAME)
     saved.sort(key=lambda item: item[0].number)
     store = None
     if use_history and saved:
