@@ -9,6 +9,7 @@ the samples. Rendering and report files are separate (posecoach.report).
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -99,9 +100,12 @@ def analyze_media(path: Path | str, options: AnalysisOptions = AnalysisOptions()
     factory = PoseEstimator.for_images if info.kind == "image" else PoseEstimator.for_video
     measurements: list[Measurement] = []
     with factory(options.model, segmentation=options.wants_mask()) as estimator, \
-            PeopleCounter(options.model) as people:
-        frames = prefetch(iter_frames(path))  # decoding overlaps inference
-        for _, m in measure_stream(frames, estimator.detect, options.measure, people.update):
+            PeopleCounter(options.model) as people, \
+            closing(prefetch(people.watch(iter_frames(path)))) as frames:
+        # Decoding and people counting run on the prefetch thread, overlapping inference;
+        # `closing` stops that thread before the counter's landmarker is closed.
+        for _, m in measure_stream(frames, estimator.detect, options.measure,
+                                   lambda rgb, t_s: people.count):
             measurements.append(m)
             if progress is not None:
                 progress(len(measurements), max(info.frames, len(measurements)))
