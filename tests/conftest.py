@@ -25,9 +25,12 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-component-update", "--no-first-run", "--disable-sync"]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """Headless Debian chromium driven by Playwright; skips with the reason when missing."""
+    """Headless Debian chromium driven by Playwright; skips with the reason when missing.
+
+    Module scope, not session: Playwright's sync API keeps an event loop running in this
+    thread while it is open, which would break later tests that call asyncio.run()."""
     sync_api = pytest.importorskip("playwright.sync_api",
                                    reason="Playwright for Python is not installed (pip install playwright)")
     if not CHROMIUM.exists():
