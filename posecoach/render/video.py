@@ -67,7 +67,15 @@ class _BackgroundWriter:
 
     def _run(self) -> None:
         try:
-            while (item := self._q.get()) is not _END:
+            while True:
+                try:
+                    item = self._q.get(timeout=0.1)
+                except queue.Empty:
+                    if self._stop.is_set():  # aborted while the queue was empty
+                        return
+                    continue
+                if item is _END or self._stop.is_set():  # finished, or aborted: drop the rest
+                    return
                 self._writer.write(item)
         except BaseException as exc:  # noqa: BLE001 - re-raised on the caller's thread
             self._failure.append(exc)
@@ -86,11 +94,8 @@ class _BackgroundWriter:
             raise self._failure[0]
 
     def abort(self) -> None:
+        # The queue may be full, so no end marker is needed: the thread sees `_stop`.
         self._stop.set()
-        try:
-            self._q.put_nowait(_END)
-        except queue.Full:
-            pass
         self._thread.join()
         self._writer.close()
 
