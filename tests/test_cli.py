@@ -39,9 +39,10 @@ def test_bad_jobs_value_is_a_usage_error(tmp_path):
     assert exc.value.code == 2
 
 
-def test_models_list_runs(capsys):
+def test_models_list_shows_the_installed_full_model(full_model, capsys):
     assert main(["models", "list"]) == 0
-    assert "full" in capsys.readouterr().out or True  # output depends on what is installed
+    out = capsys.readouterr().out
+    assert "full" in out and str(full_model) in out
 
 
 def test_models_list_json_is_parseable(capsys):
