@@ -204,8 +204,10 @@ class PeopleCounter:
         """Pass frames through, counting people as they go by (run it where frames are
         produced, e.g. inside video_io.prefetch); read `count` on the consuming side."""
         for t_s, rgb in frames:
-            self.update(rgb, t_s)
+            # Hand the frame on first: the (occasional) count, and the landmarker's lazy
+            # creation, then overlap the consumer's work instead of delaying this frame.
             yield t_s, rgb
+            self.update(rgb, t_s)
 
     def close(self) -> None:
         estimator, self._estimator = self._estimator, None
