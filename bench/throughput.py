@@ -37,7 +37,7 @@ import mediapipe as mp
 import numpy as np
 from mediapipe.tasks.python import BaseOptions, vision
 
-from posecoach.analysis import AnalysisOptions, analyze_media
+from posecoach.analysis import AnalysisOptions, analyze_media, pose_options_for
 from posecoach.cli import native_logs_hidden
 from posecoach.pipeline import measure_stream
 from posecoach.pose import PoseEstimator, PoseOptions, resolve_model
@@ -143,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     analysis_options = AnalysisOptions(exercise=args.exercise, model=args.model)
-    options = PoseOptions(model=args.model, segmentation=analysis_options.wants_mask())
+    options = pose_options_for(analysis_options)
     with tempfile.TemporaryDirectory(prefix="posecoach-bench-") as tmp_name, native_logs_hidden(True):
         tmp = Path(tmp_name)
         video = trim(args.video, args.frames, tmp / f"input{args.video.suffix}") if args.frames > 0 \

@@ -18,7 +18,7 @@ import numpy as np
 
 from posecoach import kinematics
 from posecoach.kinematics import ANGLE_INDEX, ANGLE_NAMES, View
-from posecoach.landmarks import NUM_LANDMARKS, VISIBILITY, PoseFrame, PoseLandmark as L
+from posecoach.landmarks import NUM_LANDMARKS, PoseFrame, PoseLandmark as L
 from posecoach.sample import PoseSample
 from posecoach.silhouette import back_bulge
 from posecoach.smoothing import OfflineConfig, OneEuroConfig, OneEuroFilter, smooth_offline
@@ -88,7 +88,6 @@ class Measurement:
     in_frame: float
     num_people: int
     back_bulge: float
-    visibility: np.ndarray  # (33,)
 
 
 class FrameMeasurer:
@@ -109,8 +108,7 @@ class FrameMeasurer:
         nan_xy = np.full((NUM_LANDMARKS, 2), np.nan)
         if not frame.detected:
             return Measurement(frame.t_s, False, np.full(len(ANGLE_NAMES), np.nan), nan_xy, 0,
-                               View.UNKNOWN, float("nan"), 0.0, 0, float("nan"),
-                               np.zeros(NUM_LANDMARKS))
+                               View.UNKNOWN, float("nan"), 0.0, 0, float("nan"))
         if self._first_t_s is None:
             self._first_t_s = frame.t_s
         image = self._legs.update(frame.image)
@@ -129,7 +127,6 @@ class FrameMeasurer:
             in_frame=in_frame_fraction(steady), num_people=frame.num_people,
             back_bulge=frame_bulge(steady, facing, angles[ANGLE_INDEX["trunk_inclination"]],
                                    baseline=frame.t_s - self._first_t_s < BULGE_BASELINE_S),
-            visibility=steady.image[:, VISIBILITY].copy(),
         )
 
 

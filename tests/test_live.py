@@ -123,7 +123,7 @@ def measurement(t_s: float = 0.0, detected: bool = True, in_frame: float = 1.0,
     return Measurement(t_s=t_s, detected=detected, angles=np.full(len(ANGLE_NAMES), np.nan),
                        xy=np.full((NUM_LANDMARKS, 2), np.nan), facing=1, view=view,
                        width_ratio=0.1, in_frame=in_frame, num_people=people if detected else 0,
-                       back_bulge=np.nan, visibility=np.ones(NUM_LANDMARKS))
+                       back_bulge=np.nan)
 
 
 # ---------------------------------------------------------------- LatestSlot
@@ -541,10 +541,6 @@ def test_cli_rejects_a_bad_duration_and_a_bad_camera() -> None:
 def test_posecoach_live_through_the_main_cli_prints_one_error_line_and_a_hint(capsys) -> None:
     from posecoach import cli
 
-    parser = cli.build_parser()
-    subcommands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    if "live" not in subcommands.choices:
-        pytest.skip("posecoach.cli does not wire `live` yet (add_live_arguments / run_live)")
     code = cli.main(["live", "--exercise", "leg-swing", "--camera", "no-such-video.mp4", "--headless"])
     err = capsys.readouterr().err.splitlines()
     assert code == InputError.exit_code

@@ -45,8 +45,7 @@ def measurement(s: PoseSample) -> Measurement:
                        facing=s.facing if s.detected else 0, view=s.view,
                        width_ratio=0.1 if s.detected else float("nan"),
                        in_frame=1.0 if s.detected else 0.0, num_people=s.num_people,
-                       back_bulge=float("nan"),
-                       visibility=np.where(np.isfinite(s.xy).all(axis=1), 0.99, 0.0))
+                       back_bulge=float("nan"))
 
 
 def make_analysis(exercise: str = "origin-stretch", n: int = 60, fps: float = FPS,
