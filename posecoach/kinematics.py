@@ -127,7 +127,7 @@ def body_width_ratio(xy: np.ndarray) -> float:
     Measured perpendicular to the trunk so it works standing, hinged and lying down.
     """
     shoulder = _midpoint(xy, L.LEFT_SHOULDER, L.RIGHT_SHOULDER)
-    hip = _midpoint(xy, L.LEFT_HIP, L.RIGHT_HIP)
+    hip = pelvis_centre(xy)
     axis = _unit(shoulder - hip)
     length = float(np.linalg.norm(shoulder - hip))
     if not length > 0 or not np.isfinite(axis).all():
@@ -153,15 +153,24 @@ def classify_view(width_ratio: float) -> View:
     return View.OBLIQUE
 
 
-def angles_from_points(xy: np.ndarray, facing: int) -> np.ndarray:
+def pelvis_centre(xy: np.ndarray) -> np.ndarray:
+    """Midpoint of the hip landmarks (the visible one if the other is missing); in a side
+    view both hip joints project onto it."""
+    return _midpoint(xy, L.LEFT_HIP, L.RIGHT_HIP)
+
+
+def angles_from_points(xy: np.ndarray, facing: int, hip_pivot: np.ndarray | None = None) -> np.ndarray:
     """The ANGLE_NAMES vector (degrees) from (33, 2) points; NaN where not measurable.
 
     Works for 2D pixel points and for the (x, y) of 3D world points alike (both y-down).
     `facing` is +1 / -1 (see facing_sign); with 0 the signed angles are NaN.
+    `hip_pivot`: the point both thighs turn about for the thigh and hip-flexion angles,
+    in place of each side's hip landmark (the leg-swing analyser passes a pelvis-fixed
+    estimate; knee flexion always uses the landmarks).
     """
     out = np.full(len(ANGLE_NAMES), np.nan)
     shoulder = _midpoint(xy, L.LEFT_SHOULDER, L.RIGHT_SHOULDER)
-    hip = _midpoint(xy, L.LEFT_HIP, L.RIGHT_HIP)
+    hip = pelvis_centre(xy)
     axis = _unit(shoulder - hip)
     s = float(facing) if facing in (1, -1) else float("nan")
     front = s * _rot90(axis) if np.isfinite(axis).all() else np.full(2, np.nan)
@@ -172,7 +181,7 @@ def angles_from_points(xy: np.ndarray, facing: int) -> np.ndarray:
         out[ANGLE_INDEX["trunk_inclination"]] = _signed_angle_deg(-down, axis, forward)
     for side, (sh_i, hip_i, knee_i, ankle_i) in _SIDE_LANDMARKS.items():
         hip_p, knee_p, ankle_p = xy[hip_i], xy[knee_i], xy[ankle_i]
-        thigh = knee_p - hip_p
+        thigh = knee_p - (hip_p if hip_pivot is None else hip_pivot)
         thigh_ok = np.isfinite(thigh).all() and np.linalg.norm(thigh) > 0
         out[ANGLE_INDEX[f"knee_flexion_{side}"]] = 180.0 - inner_angle_deg(hip_p, knee_p, ankle_p)
         if thigh_ok and np.isfinite(front).all():

@@ -7,9 +7,10 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from posecoach.exercises.leg_swing import progression
+from posecoach.exercises.leg_swing import PelvisPivot, progression
 from posecoach.exercises.thresholds import LegSwingThresholds
-from posecoach.kinematics import ANGLE_NAMES
+from posecoach.kinematics import ANGLE_NAMES, angles_from_points
+from posecoach.landmarks import PoseLandmark as L
 from tests.test_exercises_builders import run, swing_clip
 
 BUILDING = [(20, -15), (28, -18), (36, -20), (44, -22), (52, -24), (56, -25), (57, -25)]
@@ -57,16 +58,45 @@ def test_hidden_far_leg_is_not_read_off_the_standing_leg():
     clip = swing_clip([(60, -25)] * 5, swing_leg="left")
     hidden = []
     for s in clip:
-        ang = s.angles.copy()
+        ang, xy = s.angles.copy(), s.xy.copy()
         left = [i for i, n in enumerate(ANGLE_NAMES) if n.endswith("_left")]
         if s.angle("thigh_angle_left") < 20:
             ang[left] = np.nan
-        hidden.append(replace(s, angles=ang))
+            xy[[L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE, L.LEFT_HEEL, L.LEFT_FOOT_INDEX]] = np.nan
+        hidden.append(replace(s, angles=ang, xy=xy))
     _, result = run("leg-swing", hidden)
     assert result.working_side == "left"
     assert result.summary["swings"] >= 4    # the first is seen before the label is known
     frame = split_legs(hidden[0], 0.0, 15.0, swing_label="left")
     assert np.isnan(frame.swing_thigh) and frame.stance_thigh == pytest.approx(0.0, abs=1e-6)
+
+
+def test_pelvis_pivot_is_the_mean_pelvis_centre_over_its_window():
+    pivot = PelvisPivot(span_s=1.0)
+    xy = np.full((33, 2), np.nan)
+    assert np.isnan(pivot.update(0.0, xy)).all()          # no pelvis seen yet
+    xy[L.LEFT_HIP], xy[L.RIGHT_HIP] = (100.0, 200.0), (110.0, 200.0)
+    assert pivot.update(0.1, xy) == pytest.approx([105.0, 200.0])
+    xy[L.LEFT_HIP] = np.nan                                 # one hip hidden: the other counts
+    assert pivot.update(0.6, xy) == pytest.approx([107.5, 200.0])
+    assert pivot.update(1.5, xy) == pytest.approx([110.0, 200.0])   # 0.1 s point dropped
+
+
+def test_hip_landmark_drifting_with_the_thigh_does_not_shrink_the_arc():
+    """The pose model's hip landmark follows the swinging thigh forward and back (on the
+    synthetic figure about 0.16 px per degree of a 139 px thigh, docs/biomechanics.md#pivot);
+    angles taken from it read the arc short, the pelvis-fixed pivot does not."""
+    px_per_deg = 0.16
+    drifted = []
+    for s in swing_clip([(60, -25)] * 5):
+        xy = s.xy.copy()
+        xy[L.RIGHT_HIP, 0] += s.facing * px_per_deg * s.angle("thigh_angle_right")
+        drifted.append(replace(s, xy=xy, angles=angles_from_points(xy, s.facing)))
+    raw = np.array([s.angle("thigh_angle_right") for s in drifted])
+    assert np.nanmax(raw) - np.nanmin(raw) < 85.0 - 3.0    # what the landmark alone reads
+    _, result = run("leg-swing", drifted)
+    assert result.summary["swings"] == 5
+    assert result.summary["amplitudes_deg"] == pytest.approx([85.0] * 5, abs=1.5)
 
 
 def test_sub_threshold_wobble_counts_no_swings():

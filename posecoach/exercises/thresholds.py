@@ -94,6 +94,7 @@ class LegSwingThresholds:
 
     smooth_s: float = 0.1               # [swing] causal moving average of the thigh angle
     reversal_deg: float = 15.0          # [swing] a turn of the thigh must exceed this
+    pivot_window_s: float = 2.0         # [pivot] thighs turn about the pelvis centre's mean over this
     min_arc_deg: float = 20.0           # [swing] a swing's forward-back arc at least this
     stance_ref_window_s: float = 3.0    # [swing] running median of the stance thigh
     jump_deg: float = 18.0              # [progression] arc increase between swings
