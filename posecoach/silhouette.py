@@ -32,21 +32,19 @@ def back_bulge(mask: np.ndarray | None, shoulder: np.ndarray, hip: np.ndarray,
     back = -front_dir / (np.linalg.norm(front_dir) or 1.0)
     height, width = mask.shape[:2]
     depth_steps = np.arange(0.0, _MAX_DEPTH * length, 1.0)
-    depths = []
-    for frac in _CHORD_STEPS:
-        base = hip + frac * chord
-        pts = base[None, :] + depth_steps[:, None] * back[None, :]
-        xs = np.round(pts[:, 0]).astype(int)
-        ys = np.round(pts[:, 1]).astype(int)
-        inside = (xs >= 0) & (xs < width) & (ys >= 0) & (ys < height)
-        if not inside[0]:
-            return float("nan")
-        values = np.zeros(len(pts), dtype=np.float32)
-        values[inside] = mask[ys[inside], xs[inside]]
-        outside = np.flatnonzero(values < threshold)
-        if len(outside) == 0:
-            return float("nan")  # the silhouette never ends: mask unusable here
-        depths.append(float(depth_steps[outside[0]]))
-    d = np.asarray(depths)
+    # All rays at once: (chord steps, depth steps) pixel positions, one gather from the mask.
+    bases = hip[None, :] + _CHORD_STEPS[:, None] * chord[None, :]
+    pts = bases[:, None, :] + depth_steps[None, :, None] * back[None, None, :]
+    xs = np.round(pts[..., 0]).astype(int)
+    ys = np.round(pts[..., 1]).astype(int)
+    inside = (xs >= 0) & (xs < width) & (ys >= 0) & (ys < height)
+    if not inside[:, 0].all():
+        return float("nan")
+    values = np.zeros(xs.shape, dtype=np.float32)
+    values[inside] = mask[ys[inside], xs[inside]]
+    outside = values < threshold
+    if not outside.any(axis=1).all():
+        return float("nan")  # a silhouette that never ends: mask unusable here
+    d = depth_steps[np.argmax(outside, axis=1)]
     line = np.interp(_CHORD_STEPS, [_CHORD_STEPS[0], _CHORD_STEPS[-1]], [d[0], d[-1]])
     return float(np.max(d - line) / length)
