@@ -10,7 +10,7 @@ NaN, never 0 or (0, 0).
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -106,6 +106,13 @@ class PoseFrame:
     @property
     def detected(self) -> bool:
         return self.num_people > 0 and bool(np.isfinite(self.image[:, X]).any())
+
+    def with_people_seen(self, count: int) -> "PoseFrame":
+        """This frame with `count` people reported by a separate counter (the tracked
+        pose alone never sees more than one); unchanged when nobody was detected."""
+        if not self.detected or count <= self.num_people:
+            return self
+        return replace(self, num_people=count)
 
     def xy(self, min_visibility: float = 0.0) -> np.ndarray:
         """(33, 2) pixel positions; landmarks below `min_visibility` are NaN."""

@@ -12,7 +12,7 @@ causal One-Euro filter. This module neither draws nor writes files.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -188,5 +188,5 @@ def measure_stream(frames: Iterable[tuple[float, np.ndarray]], detect: Callable[
     for t_s, rgb in frames:
         frame = detect(rgb, t_s)
         if count_people is not None and frame.detected:
-            frame = replace(frame, num_people=max(frame.num_people, count_people(rgb, t_s)))
+            frame = frame.with_people_seen(count_people(rgb, t_s))
         yield frame, measurer.measure(frame)

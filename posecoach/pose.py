@@ -44,6 +44,16 @@ def resolve_model(model: str | Path, progress: Progress = _quiet) -> Path:
     return ensure_model(str(model), progress=progress)
 
 
+class _NativePixels:
+    """A MediaPipe image's pixels for numpy without a copy: arrays made from this keep
+    the image, and so its native buffer, alive (a plain `numpy_view()` does not).
+    Saves copying a full-resolution float mask every frame (~0.5 ms at 720p)."""
+
+    def __init__(self, image: mp.Image) -> None:
+        self._image = image
+        self.__array_interface__ = image.numpy_view().__array_interface__
+
+
 def _to_frame(result: "vision.PoseLandmarkerResult", t_s: float, width: int, height: int) -> PoseFrame:
     if not result.pose_landmarks:
         return PoseFrame.empty(t_s, width, height)
@@ -55,7 +65,7 @@ def _to_frame(result: "vision.PoseLandmarkerResult", t_s: float, width: int, hei
         world = np.array([[p.x, p.y, p.z] for p in result.pose_world_landmarks[0]], dtype=np.float64)
     mask = None
     if result.segmentation_masks:
-        mask = np.array(result.segmentation_masks[0].numpy_view(), dtype=np.float32).reshape(height, width)
+        mask = np.asarray(_NativePixels(result.segmentation_masks[0])).reshape(height, width)
     return PoseFrame.from_normalized(t_s, width, height, normalized, world=world, mask=mask,
                                      num_people=len(result.pose_landmarks))
 

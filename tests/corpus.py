@@ -150,10 +150,10 @@ def feet_cut_off(folder: Path, person: Path, keep: float = 0.72) -> Path:
     return write_video(folder / "feet_cut_off.mp4", [f[:cut] for f in frames])
 
 
-def two_people(folder: Path, person: Path) -> Path:
+def two_people(folder: Path, person: Path, frames_n: int = 60) -> Path:
     """The person and a mirrored twin side by side, each from the middle of the frame
     (the pose detector letterboxes to a square, so a very wide frame shrinks people)."""
-    frames = load_frames(person, 60)
+    frames = load_frames(person, frames_n)
     w = frames[0].shape[1]
     a, b = int(w * 0.2), int(w * 0.8)
     return write_video(folder / "two_people.mp4",

@@ -111,7 +111,7 @@ def run_session(tmp_path: Path, source: FakeSource, estimator: FakeEstimator | N
     opts: dict[str, object] = {
         "exercise": "curl-hip-lift", "camera": "fake", "headless": display is None, "pace": False,
         "out_dir": tmp_path / "out", "history_db": tmp_path / "history.db",
-        "framing": fr.FramingConfig(enabled=False)}
+        "framing": fr.FramingConfig(enabled=False), "count_people": False}
     opts.update(options)
     session = LiveSession(LiveOptions(**opts), source=source, estimator=estimator or FakeEstimator(),
                           display=display)
@@ -257,7 +257,7 @@ def test_missing_speech_engine_is_a_notice_not_a_failure(tmp_path: Path, monkeyp
     monkeypatch.setenv("PATH", str(tmp_path))
     assert find_engine() is None
     session = LiveSession(LiveOptions(exercise="leg-swing", voice=True, headless=True,
-                                      out_dir=tmp_path / "o", use_history=False),
+                                      out_dir=tmp_path / "o", use_history=False, count_people=False),
                           source=FakeSource(3), estimator=FakeEstimator())
     assert len(session.notices) == 1 and "espeak-ng" in session.notices[0]
     assert session.run().reason == "ended"
@@ -466,7 +466,7 @@ class RecordingVoice:
 def test_voice_speaks_framing_guidance_once_not_every_frame(tmp_path: Path) -> None:
     voice = RecordingVoice()
     session = LiveSession(LiveOptions(exercise="leg-swing", headless=True, pace=False,
-                                      out_dir=tmp_path / "o", use_history=False),
+                                      out_dir=tmp_path / "o", use_history=False, count_people=False),
                           source=FakeSource(30), estimator=FakeEstimator(present=False), voice=voice)
     session.run()
     assert voice.said == [fr.STEP_IN]  # 1 s of "nobody there": said once, not 30 times

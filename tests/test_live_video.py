@@ -13,6 +13,7 @@ from posecoach.analysis import AnalysisOptions, ClipAnalysis, analyze_media
 from posecoach.live import LiveOptions, LiveSession
 from posecoach.live.cli import add_live_arguments, run_live
 from posecoach.live.framing import FramingConfig
+from tests import corpus
 from tests.conftest import REALCLIPS, SAMPLES
 
 pytestmark = pytest.mark.slow
@@ -77,3 +78,18 @@ def test_live_paced_in_real_time_completes_and_saves(tmp_path: Path, capsys) -> 
     out = tmp_path / "paced"
     assert {"report.json", "angles.csv", "annotated.mp4"} <= {p.name for p in out.iterdir()}
     assert (history / "posecoach.db").exists()
+
+
+def test_live_reports_a_second_person_in_view(tmp_path: Path) -> None:
+    """Live counts people on its own thread (every 2 s) like analyze does offline."""
+    person = SAMPLES / "origin_stretch_good_right.mp4"
+    if not person.exists():
+        pytest.skip("sample_videos not generated")
+    clip = corpus.two_people(tmp_path, person, frames_n=120)
+    summary = LiveSession(LiveOptions(
+        exercise="origin-stretch", camera=str(clip), headless=True, model="lite",
+        framing=FramingConfig(enabled=False), out_dir=tmp_path / "live",
+        history_db=tmp_path / "history.db")).run()
+    assert summary.reason == "ended" and not summary.notices
+    live = json.loads((tmp_path / "live" / "report.json").read_text())
+    assert "multiple_people" in {c["code"] for c in live["conditions"]}

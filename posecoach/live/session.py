@@ -2,6 +2,7 @@
 
     capture thread  -> LatestSlot (newest frame wins) -> inference thread
     inference thread: PoseEstimator (VIDEO mode) -> LiveCoach -> LatestSlot of LiveSteps
+                    (and a frame every 2 s to the people-counting thread)
     main thread:    newest LiveStep -> Annotator + HUD on the frame it belongs to -> window,
                     recorder, voice; keys -> commands for the inference thread
 
@@ -30,6 +31,7 @@ from posecoach.live.coach import CoachStep, LiveCoach, SetRecord, shift_time
 from posecoach.live.display import Command, CvWindow, Display, NullDisplay
 from posecoach.live.framing import FramingConfig
 from posecoach.live.hud import LiveStats, draw_hud
+from posecoach.live.people import BackgroundPeopleCounter
 from posecoach.live.outputs import (
     VIDEO_NAME,
     SavedSet,
@@ -81,6 +83,7 @@ class LiveOptions:
     use_history: bool = True
     history_db: Path | None = None
     stall_s: float = 10.0             # no frame for this long: the camera stopped delivering
+    count_people: bool = True         # look for a second person every 2 s (own thread)
 
     def wants_mask(self) -> bool:
         return AnalysisOptions(exercise=self.exercise, segmentation=self.segmentation).wants_mask()
@@ -137,6 +140,7 @@ class LiveSession:
             if estimator is None and hasattr(self, "_estimator"):
                 self._estimator.close()
             raise
+        self._people = BackgroundPeopleCounter(options.model) if options.count_people else None
         self._voice = voice if voice is not None or not options.voice else self._open_voice()
         self._out_dir = options.out_dir or default_out_dir()
         self._finished: list[SetRecord] = []
@@ -188,6 +192,9 @@ class LiveSession:
                     results.put(LiveStep(cap, None, paused=True))
                     continue
                 pose = self._estimator.detect(cap.rgb, cap.t_s)
+                if self._people is not None:
+                    self._people.offer(cap.rgb, cap.t_s)
+                    pose = pose.with_people_seen(self._people.count)
                 step = self._coach.update(shift_time(pose, paused_total))
                 self._analysed += 1
                 results.put(LiveStep(cap, step))
@@ -251,6 +258,9 @@ class LiveSession:
             self._close_io(recorder)
         if self._error is None and grabber.error is not None:
             self._error, self._reason = grabber.error, "error"
+        if self._people is not None and self._people.error is not None:
+            self._notices.append(f"people counting stopped ({self._people.error}); "
+                                 "a second person in view was not checked for")
         saved = save_session([*self._finished, self._coach.current_set], self._meta(), self._out_dir,
                              recording=recorder.path if recorder else None,
                              history_db=opts.history_db, use_history=opts.use_history)
@@ -316,7 +326,8 @@ class LiveSession:
 
     def _close_io(self, recorder: LiveRecorder | None) -> None:
         for close in (self._estimator.close, self._display.close, self._source.close,
-                      self._voice.close if self._voice else None, recorder.close if recorder else None):
+                      self._voice.close if self._voice else None, recorder.close if recorder else None,
+                      self._people.close if self._people else None):
             if close is not None:
                 try:
                     close()
