@@ -185,9 +185,27 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         summaries.append(report)
         if not args.json and not args.quiet:
             print(_summary_line(path, out_dir, report))
+    if args.history:
+        _add_to_history([(out_dir, report) for _, out_dir, report, _ in results if report is not None],
+                        quiet=args.quiet or args.json)
     if args.json:
         print(json.dumps(summaries[0] if len(summaries) == 1 and not many else summaries, indent=2))
     return 0 if failed == 0 else (InputError.exit_code if failed == len(results) else 1)
+
+
+def _add_to_history(done: list[tuple[Path, dict[str, object]]], quiet: bool) -> None:
+    """Record analysed clips as sessions (source "cli") for `posecoach history` and the web
+    app's history page, pointing at their output folders."""
+    from posecoach.history import HistoryStore, db_path_for, default_data_dir
+
+    if not done:
+        return
+    store = HistoryStore(db_path_for(default_data_dir()))
+    for out_dir, report in done:
+        store.add_session(report, source="cli", files_dir=out_dir.resolve())
+    if not quiet:
+        print(f"added {len(done)} session{'s' if len(done) != 1 else ''} to your history "
+              f"({store.db_path}); see `posecoach history`")
 
 
 # ---------------------------------------------------------------- samples
@@ -231,6 +249,9 @@ def build_parser() -> argparse.ArgumentParser:
     p_an.add_argument("--jobs", type=int, default=1, metavar="N", help="analyse N inputs in parallel")
     p_an.add_argument("--quiet", action="store_true", help="no progress or summary output")
     p_an.add_argument("--json", action="store_true", help="print the report summary as JSON on stdout")
+    p_an.add_argument("--history", action="store_true",
+                      help="also record each analysis in your progress history (`posecoach history`, "
+                           "the web app), kept in $POSECOACH_DATA_DIR or ~/.local/share/posecoach")
     p_an.set_defaults(func=_cmd_analyze)
 
     from posecoach.live.cli import add_live_arguments, run_live

@@ -29,7 +29,7 @@ from typing import Any
 
 from posecoach.errors import ConfigError
 
-SOURCES = ("upload", "live")
+SOURCES = ("upload", "live", "cli")  # web upload, live session, `posecoach analyze --history`
 SIDES = ("left", "right")
 DB_NAME = "posecoach.db"
 
@@ -213,7 +213,7 @@ def _session_side(report: Mapping[str, Any]) -> str | None:
 class Session:
     id: str
     created_at: float          # seconds since the epoch
-    source: str                # "upload" or "live"
+    source: str                # "upload", "live" or "cli" (see SOURCES)
     exercise: str
     side: str | None           # "left", "right", "both" (leg swings with both legs) or None
     verdict_status: str | None

@@ -52,3 +52,31 @@ def test_models_list_json_is_parseable(capsys):
     listed = json.loads(capsys.readouterr().out)
     assert isinstance(listed, list)
     assert all({"variant", "path", "size_bytes", "sha256", "source"} <= set(m) for m in listed)
+
+
+def test_analyze_with_history_records_each_result_as_a_session(full_model, tmp_path, monkeypatch, capsys):
+    import cv2
+
+    from posecoach.history import HistoryStore, db_path_for
+    from posecoach.video_io import iter_frames
+    from tests.conftest import SAMPLES
+
+    clip = SAMPLES / "origin_stretch_good_right.mp4"
+    if not clip.exists():
+        pytest.skip("sample_videos not generated")
+    photo = tmp_path / "held_stretch.png"   # a photo of a held stretch is a valid input
+    frames = iter_frames(clip)
+    for i, (_, rgb) in enumerate(frames):
+        if i == 150:   # mid-hold
+            cv2.imwrite(str(photo), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+            break
+    frames.close()
+    monkeypatch.setenv("POSECOACH_DATA_DIR", str(tmp_path / "data"))
+    out = tmp_path / "out"
+    assert main(["analyze", str(photo), "--out", str(out)]) == 0
+    assert not db_path_for(tmp_path / "data").exists()          # only when asked
+    assert main(["analyze", str(photo), "--out", str(out), "--history"]) == 0
+    assert "added 1 session to your history" in capsys.readouterr().out
+    sessions = HistoryStore(db_path_for(tmp_path / "data")).list_sessions()
+    assert [(s.source, s.exercise) for s in sessions] == [("cli", "origin-stretch")]
+    assert sessions[0].files_dir == out.resolve()

@@ -105,7 +105,7 @@ def run_history(args: argparse.Namespace) -> int:
     db_path = db_path_for(data_dir)
     if not db_path.exists():
         print(f"no sessions yet (nothing in {data_dir}); analyse a clip with `posecoach serve` "
-              "or coach a set live")
+              "or `posecoach analyze --history`, or coach a set live")
         return 0
     store = HistoryStore(db_path)
     names = [args.exercise] if args.exercise else store.exercises()
