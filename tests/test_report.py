@@ -231,6 +231,23 @@ def test_interrupted_run_leaves_only_a_hidden_partial_folder(tmp_path: Path) -> 
     assert list(tmp_path.iterdir()) == []
 
 
+def test_next_run_removes_what_a_killed_run_left_behind(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    dead_pid = int(done.stdout)   # that process has exited
+    killed = tmp_path / f".clip.partial-{dead_pid}-x1"
+    running = tmp_path / f".clip.partial-{os.getppid()}-x2"   # a live writer: keep
+    for folder in (killed, running):
+        folder.mkdir()
+        (folder / "report.json").write_text("{}")
+    write_outputs(make_analysis(), tmp_path / "clip", video=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["clip", running.name])
+
+
 def test_out_path_that_is_a_file_is_an_input_error(tmp_path: Path) -> None:
     from posecoach.errors import InputError
 

@@ -1,5 +1,9 @@
 """Atomic output folders: everything is built in a hidden sibling and swapped in by
-rename, so an interrupted run never leaves a complete-looking partial report."""
+rename, so an interrupted run never leaves a complete-looking partial report.
+
+The hidden siblings carry the writer's process id (`.NAME.partial-PID-XXXX`). A run that
+was killed outright (SIGKILL, power loss) cannot delete its own; the next run writing
+the same folder removes those whose process is gone."""
 
 from __future__ import annotations
 
@@ -20,6 +24,35 @@ def partial_prefix(out_dir: Path) -> str:
     return f".{out_dir.name}.partial-"
 
 
+def _old_prefix(out_dir: Path) -> str:
+    return f".{out_dir.name}.old-"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True   # someone else's live process
+    return True
+
+
+def remove_stale_siblings(out_dir: Path) -> list[Path]:
+    """Delete hidden `.NAME.partial-PID-*` / `.NAME.old-PID-*` folders next to `out_dir`
+    left by runs whose process no longer exists; returns what was removed. Folders of
+    live processes, and any not named with a process id, are left alone."""
+    parent = out_dir.parent if str(out_dir.parent) else Path(".")
+    removed = []
+    for prefix in (partial_prefix(out_dir), _old_prefix(out_dir)):
+        for path in parent.glob(f"{prefix}*"):
+            pid_text = path.name[len(prefix):].split("-", 1)[0]
+            if path.is_dir() and pid_text.isdigit() and not _alive(int(pid_text)):
+                shutil.rmtree(path, ignore_errors=True)
+                removed.append(path)
+    return removed
+
+
 @contextlib.contextmanager
 def atomic_output_dir(out_dir: Path) -> Iterator[Path]:
     """Yield a fresh temporary folder `out_dir.parent/.NAME.partial-XXXX`; on success it
@@ -30,7 +63,8 @@ def atomic_output_dir(out_dir: Path) -> Iterator[Path]:
                          "choose another --out folder")
     parent = out_dir.parent if str(out_dir.parent) else Path(".")
     parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=partial_prefix(out_dir), dir=parent))
+    remove_stale_siblings(out_dir)
+    tmp = Path(tempfile.mkdtemp(prefix=f"{partial_prefix(out_dir)}{os.getpid()}-", dir=parent))
     try:
         yield tmp
         os.chmod(tmp, 0o755 & ~_umask())
@@ -71,7 +105,7 @@ def _swap_in(tmp: Path, out_dir: Path) -> None:
     if _exchange(tmp, out_dir):
         shutil.rmtree(tmp, ignore_errors=True)  # now holds the previous report
         return
-    old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
+    old = Path(tempfile.mkdtemp(prefix=f"{_old_prefix(out_dir)}{os.getpid()}-", dir=out_dir.parent))
     os.rmdir(old)
     os.rename(out_dir, old)
     try:
