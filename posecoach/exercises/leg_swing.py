@@ -63,10 +63,10 @@ class PelvisPivot:
     The hip joint does not move within the pelvis, but the pose model's hip landmark
     follows the swinging thigh's outline: on the synthetic figure it travels 14-19 px
     forward over a 90-degree swing of a 139 px thigh, which reads the forward peak 5-6
-    degrees short (bench/swing_pivot.py, docs/biomechanics.md#pivot). The pelvis centre (both hip joints
-    project onto it in a side view), averaged over the last `span_s` (about two
-    swings), keeps the pelvis's own slower travel and drops the part that moves with
-    each swing. Causal, so live and offline agree.
+    degrees short (bench/swing_pivot.py, docs/biomechanics.md#pivot). The pelvis
+    centre (both hip joints project onto it in a side view), averaged over the last
+    `span_s` (about two swings), keeps the pelvis's own slower travel and drops the
+    part that moves with each swing. Causal, so live and offline agree.
     """
 
     def __init__(self, span_s: float) -> None:

@@ -20,9 +20,8 @@ from posecoach.pose import PeopleCounter
 class BackgroundPeopleCounter:
     """`offer()` frames from one thread, read `count` from it; `close()` when done."""
 
-    def __init__(self, model: str = "lite", interval_s: float = 2.0,
-                 counter: PeopleCounter | None = None) -> None:
-        self._counter = counter if counter is not None else PeopleCounter(model, interval_s=interval_s)
+    def __init__(self, model: str = "lite", interval_s: float = 2.0) -> None:
+        self._counter = PeopleCounter(model, interval_s=interval_s)
         self._interval_s = interval_s
         self._last_offer = float("-inf")
         self._slot: LatestSlot[tuple[float, np.ndarray]] = LatestSlot()
