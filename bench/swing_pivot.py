@@ -1,6 +1,6 @@
 """Why leg-swing thigh angles are taken about a pelvis-fixed pivot, in figures.
 
-    python bench/swing_pivot.py [FOLDER] [--model full] [--windows 1,2,3.5]
+    python bench/swing_pivot.py [FOLDER] [--model full] [--windows 1,2,3.5] [--far-leg]
 
 For every leg-swing clip with a truth file in FOLDER (default: sample_videos/), runs the
 whole analysis (`analyze_media`) and prints:
@@ -11,6 +11,9 @@ whole analysis (`analyze_media`) and prints:
     as the swing analyser reports it (about the pelvis-fixed pivot, docs/biomechanics.md#pivot);
   * the reported arcs' mean and worst error for each pivot window in --windows (the same
     samples re-analysed with only `pivot_window_s` changed).
+With --far-leg it first renders, into a temporary folder, the good swing motion with the
+*far* leg swinging (left leg facing right, right leg facing left; not committed samples)
+and reports those instead, with the conditions raised (docs/biomechanics.md#far-leg).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
 from pathlib import Path
 
 from dataclasses import replace
@@ -65,10 +69,21 @@ def clip_report(video: Path, truth: dict, analysis: ClipAnalysis) -> list[float]
     print("  swing  truth arc  from landmark (err)  reported (err)")
     for i, (want, err) in enumerate(zip(truth["events"]["swings"], errors)):
         sel = (t >= want["start_s"]) & (t <= want["end_s"])
-        raw_arc = float(np.nanmax(landmark_thigh[sel]) - np.nanmin(landmark_thigh[sel]))
+        seen = landmark_thigh[sel][np.isfinite(landmark_thigh[sel])]
+        raw_arc = float(seen.max() - seen.min()) if seen.size else float("nan")
         print(f"  {i + 1:5d}  {want['amplitude_deg']:9.1f}  {raw_arc:8.1f} ({raw_arc - want['amplitude_deg']:+5.1f})"
               f"  {want['amplitude_deg'] + err:8.1f} ({err:+5.1f})")
     return errors
+
+
+def render_far_leg_clips(folder: Path) -> None:
+    from posecoach.synth import motions
+    from posecoach.synth.samples import ClipSpec, render_clip
+
+    for side, facing in (("left", "right"), ("right", "left")):
+        spec = ClipSpec(f"leg_swing_far_{side}", lambda side=side: motions.leg_swing("good", side=side),
+                        facing, (960, 540), outfit=1)
+        render_clip(spec, folder)
 
 
 def summary(label: str, errors: list[float]) -> str:
@@ -83,25 +98,37 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("folder", type=Path, nargs="?", default=ROOT / "sample_videos")
     parser.add_argument("--model", default="full", choices=("lite", "full", "heavy"))
     parser.add_argument("--windows", default="1,2,3.5", help="pivot windows (s) to compare")
+    parser.add_argument("--far-leg", action="store_true",
+                        help="render and report far-leg swing clips instead of FOLDER")
     args = parser.parse_args(argv)
+    if args.far_leg:
+        with tempfile.TemporaryDirectory(prefix="posecoach-far-leg-") as tmp:
+            render_far_leg_clips(Path(tmp))
+            return report_folder(Path(tmp), args)
+    return report_folder(args.folder, args)
+
+
+def report_folder(folder: Path, args: argparse.Namespace) -> int:
     windows = [float(w) for w in args.windows.split(",") if w.strip()]
     errors: list[float] = []
     by_window: dict[float, list[float]] = {w: [] for w in windows}
     base = ExerciseConfig()
     with native_logs_hidden(True):
-        for video in sorted(args.folder.glob("*.mp4")):
+        for video in sorted(folder.glob("*.mp4")):
             truth_file = video.with_suffix(".truth.json")
             truth = json.loads(truth_file.read_text()) if truth_file.exists() else {}
             if truth.get("exercise") != "leg-swing":
                 continue
             analysis = analyze_media(video, AnalysisOptions(exercise="leg-swing", model=args.model))
             errors += clip_report(video, truth, analysis)
+            print(f"  conditions: {sorted(analysis.result.condition_codes) or 'none'}; "
+                  f"faults: {sorted(analysis.result.fault_codes) or 'none'}")
             for w in windows:
                 config = replace(base, leg_swing=replace(base.leg_swing, pivot_window_s=w))
                 result = exercises.analyse(analysis.samples, "leg-swing", config)
                 by_window[w] += arc_errors(result.swings, truth)
     if not errors:
-        print(f"no leg-swing clips with truth in {args.folder}")
+        print(f"no leg-swing clips with truth in {folder}")
         return 1
     print(summary(f"reported arcs (pivot window {base.leg_swing.pivot_window_s:g} s)", errors))
     for w in windows:

@@ -99,6 +99,24 @@ def test_hip_landmark_drifting_with_the_thigh_does_not_shrink_the_arc():
     assert result.summary["amplitudes_deg"] == pytest.approx([85.0] * 5, abs=1.5)
 
 
+@pytest.mark.parametrize("swing_leg, far", [("right", False), ("left", True)])
+def test_swinging_the_leg_away_from_the_camera_is_a_condition(swing_leg, far):
+    """Facing image-right, the right leg is the near one (kinematics.near_side)."""
+    _, result = run("leg-swing", swing_clip([(60, -25)] * 4, swing_leg=swing_leg))
+    assert result.summary["swings"] == 4
+    assert ("far_leg_swinging" in result.condition_codes) is far
+
+
+def test_far_leg_arcs_are_not_judged_for_progression():
+    """Its arcs are unreliable (hidden at the back of the swing): no progressing_too_fast."""
+    jump = [(20, -15), (22, -16), (60, -25), (60, -25)]
+    _, near = run("leg-swing", swing_clip(jump, swing_leg="right"))
+    _, far = run("leg-swing", swing_clip(jump, swing_leg="left"))
+    assert "progressing_too_fast" in near.fault_codes
+    assert "progressing_too_fast" not in far.fault_codes
+    assert far.summary["swings"] == 4
+
+
 def test_sub_threshold_wobble_counts_no_swings():
     _, result = run("leg-swing", swing_clip([(8, -5)] * 6))
     assert result.summary["swings"] == 0 and result.swings == []

@@ -39,6 +39,10 @@ _SPECS: tuple[CueSpec, ...] = (
             "Turn side-on to the camera.", 85),
     CueSpec("not_prone", "Lie face down, side-on",
             "This exercise is done lying face down; lie prone, side-on to the camera.", 80),
+    CueSpec("far_leg_swinging", "Swing the leg nearest the camera",
+            "The swinging leg was the one away from the camera: hidden behind the standing "
+            "leg at the back of each swing, its angles are unreliable. Turn round so the "
+            "swinging leg is nearest the camera.", 75),
     # Origin stretch.
     CueSpec("rounded_back", "Keep your back flat",
             "The back rounded (or the head tucked) instead of the hips hinging. "

@@ -5,7 +5,10 @@ one farther from the standing leg's running position is swinging, so a left/righ
 label swap by the pose model changes nothing. A causal turning-point detector (peaks of
 prominence >= `reversal_deg`) finds each forward peak and the backward peak after it;
 that pair is one swing. Thigh angles are taken about a pelvis-fixed pivot (see
-`PelvisPivot`). Faults: trunk_sway, stance_knee_bent, progressing_too_fast.
+`PelvisPivot`). Faults: trunk_sway, stance_knee_bent, progressing_too_fast. Condition:
+far_leg_swinging, when the swinging leg is the one away from the camera (hidden behind
+the standing leg at the back of each swing, so its arcs are not trustworthy and are not
+judged for progression).
 
 Swing dicts: swing (1-based), side (label of the swinging leg at the forward peak),
 start_s (the backward peak before it, at most as long before the forward peak as the
@@ -39,7 +42,7 @@ from posecoach.exercises.common import (
 )
 from posecoach.exercises.cues import CueArbiter
 from posecoach.exercises.thresholds import ExerciseConfig, LegSwingThresholds
-from posecoach.kinematics import ANGLE_INDEX, View, angles_from_points, pelvis_centre
+from posecoach.kinematics import ANGLE_INDEX, View, angles_from_points, near_side, pelvis_centre
 from posecoach.sample import PoseSample
 
 EXERCISE_ID = "leg-swing"
@@ -171,6 +174,7 @@ class LegSwingAnalyser:
         self._swings: list[dict[str, Any]] = []
         self._last_turn_t = NAN
         self._phase = "setup"
+        self._near_side: str | None = None
 
     @property
     def phase(self) -> str:
@@ -207,6 +211,11 @@ class LegSwingAnalyser:
         if f is not None and finite(f.swing_thigh):   # else the phase stays as it was
             self._phase = "swinging" if swinging or abs(f.swing_thigh - ref) >= th.reversal_deg \
                 else "standing"
+        if sample.detected and sample.facing in (1, -1):
+            self._near_side = near_side(sample.facing)
+        far = (label != self._near_side) if label is not None and self._near_side is not None \
+            and self._phase == "swinging" else None
+        self._coach.conditions.flag("far_leg_swinging", t, far)
         faults = self._coach.faults.active(t)
         good = not any(c in FORM_FAULTS for c in faults)
         good_form = good if judge and self._phase == "swinging" else (None if good else False)
@@ -303,7 +312,8 @@ class LegSwingAnalyser:
         if swing["trunk_sway_deg"] is not None and swing["trunk_sway_deg"] > th.trunk_sway_deg:
             book.add_event("trunk_sway", swing["start_s"], swing["backward_peak_t_s"], t + 3.0,
                            merge_gap_s=1.0)
-        if prev is not None and swing["amplitude_deg"] - prev["amplitude_deg"] > th.jump_deg:
+        far = self._near_side is not None and swing["side"] not in (None, self._near_side)
+        if prev is not None and not far and swing["amplitude_deg"] - prev["amplitude_deg"] > th.jump_deg:
             book.add_event("progressing_too_fast", prev["forward_peak_t_s"],
                            swing["backward_peak_t_s"], t + 3.0)
 
