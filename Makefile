@@ -26,6 +26,7 @@ test: models
 
 bench: models
 	$(BIN)/python bench/accuracy.py
+	$(BIN)/python bench/swing_pivot.py
 	$(BIN)/python bench/throughput.py sample_videos/leg_swing_good_right.mp4
 
 clean:

@@ -51,7 +51,7 @@ def clip_report(video: Path, truth: dict, analysis: ClipAnalysis) -> list[float]
     """Print one clip's figures; returns the analyser's arc errors (degrees)."""
     forward = 1.0 if truth["facing"] == "right" else -1.0
     side = truth["events"]["swings"][0]["side"]
-    hip_i, knee_i = L[f"{side.upper()}_HIP"], L[f"{side.upper()}_KNEE"]
+    hip_i = L[f"{side.upper()}_HIP"]
     thigh_true = np.array([f["angles"][f"thigh_angle_{side}"] for f in truth["frames"]])
     hip_true = np.array([f["joints_2d"][f"{side}_hip"] for f in truth["frames"]])
     hip_raw = np.array([m.xy[hip_i] for m in analysis.measurements])
