@@ -140,7 +140,7 @@ class LiveSession:
             if estimator is None and hasattr(self, "_estimator"):
                 self._estimator.close()
             raise
-        self._people = BackgroundPeopleCounter(options.model) if options.count_people else None
+        self._people: BackgroundPeopleCounter | None = None   # started by run()
         self._voice = voice if voice is not None or not options.voice else self._open_voice()
         self._out_dir = options.out_dir or default_out_dir()
         self._finished: list[SetRecord] = []
@@ -240,6 +240,8 @@ class LiveSession:
             if opts.record:
                 recorder = LiveRecorder(self._out_dir / VIDEO_NAME, self._source.width,
                                         self._source.height, self._source.fps)
+            if opts.count_people:
+                self._people = BackgroundPeopleCounter(opts.model)
             grabber.start()
             worker.start()
             self._loop(results, recorder, started)
