@@ -256,9 +256,14 @@ class HistoryStore:
 
     def __init__(self, db_path: Path | str) -> None:
         self._db_path = Path(db_path)
-        self._db_path.parent.mkdir(parents=True, exist_ok=True)
-        with open_db(self._db_path) as conn:
-            conn.executescript(_SCHEMA)
+        try:
+            self._db_path.parent.mkdir(parents=True, exist_ok=True)
+            with open_db(self._db_path) as conn:
+                conn.executescript(_SCHEMA)
+        except (OSError, sqlite3.Error) as exc:
+            raise ConfigError(f"cannot use the history store {self._db_path} ({exc})",
+                              "set POSECOACH_DATA_DIR (or --data-dir) to a writable folder; "
+                              "reports already written are kept") from exc
 
     @property
     def db_path(self) -> Path:

@@ -80,3 +80,19 @@ def test_analyze_with_history_records_each_result_as_a_session(full_model, tmp_p
     sessions = HistoryStore(db_path_for(tmp_path / "data")).list_sessions()
     assert [(s.source, s.exercise) for s in sessions] == [("cli", "origin-stretch")]
     assert sessions[0].files_dir == out.resolve()
+
+
+def test_analyze_history_into_an_unusable_folder_keeps_the_report(full_model, tmp_path, monkeypatch, capsys):
+    from tests.conftest import SAMPLES
+
+    clip = SAMPLES / "origin_stretch_good_right.mp4"
+    if not clip.exists():
+        pytest.skip("sample_videos not generated")
+    blocker = tmp_path / "data"
+    blocker.write_text("a file where the data folder should be")
+    monkeypatch.setenv("POSECOACH_DATA_DIR", str(blocker))
+    out = tmp_path / "out"
+    assert main(["analyze", str(clip), "--out", str(out), "--no-video", "--history", "--quiet"]) == 4
+    err = capsys.readouterr().err
+    assert "cannot use the history store" in err and "Traceback" not in err
+    assert (out / "report.json").exists()

@@ -151,3 +151,11 @@ def test_default_data_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
     monkeypatch.setenv("POSECOACH_DATA_DIR", str(tmp_path / "mine"))
     assert default_data_dir() == tmp_path / "mine"
     assert db_path_for(tmp_path / "mine") == tmp_path / "mine" / "posecoach.db"
+
+
+def test_an_unusable_store_location_is_a_clear_config_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "not_a_folder"
+    blocker.write_text("a file where the data folder should be")
+    with pytest.raises(ConfigError, match="cannot use the history store") as caught:
+        HistoryStore(blocker / "posecoach.db")
+    assert "writable folder" in caught.value.hint
