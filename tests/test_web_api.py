@@ -272,8 +272,11 @@ def test_concurrent_uploads_and_a_bad_job_do_not_disturb_the_others(tmp_path: Pa
     assert all(g["status"] == "done" for g in good)
     spans = [json.loads((data_dir / "sessions" / g["id"] / "timing.json").read_text()) for g in good]
     assert len({s["pid"] for s in spans}) == len(spans)                  # one process per job
-    for s in spans:                                                       # never more than 2 at once
-        assert sum(o["start"] < s["end"] and s["start"] < o["end"] for o in spans) <= 2
+    # Never more than 2 at once: concurrency peaks at some job's start, so count the jobs
+    # running at each start. (Counting every job that overlaps a span would also count two
+    # short jobs that ran one after the other beside a long one.)
+    for s in spans:
+        assert sum(o["start"] <= s["start"] < o["end"] for o in spans) <= 2
 
 
 # ------------------------------------------------------------------ delete
