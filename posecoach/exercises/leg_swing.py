@@ -213,9 +213,8 @@ class LegSwingAnalyser:
                 else "standing"
         if sample.detected and sample.facing in (1, -1):
             self._near_side = near_side(sample.facing)
-        far = (label != self._near_side) if label is not None and self._near_side is not None \
-            and self._phase == "swinging" else None
-        self._coach.conditions.flag("far_leg_swinging", t, far)
+        self._coach.conditions.flag("far_leg_swinging", t,
+                                    self._is_far(label) if self._phase == "swinging" else None)
         faults = self._coach.faults.active(t)
         good = not any(c in FORM_FAULTS for c in faults)
         good_form = good if judge and self._phase == "swinging" else (None if good else False)
@@ -225,6 +224,12 @@ class LegSwingAnalyser:
                     "last_forward_peak_deg": last.get("forward_peak_deg") or 0.0,
                     "thigh_angle_deg": f.swing_thigh if f is not None else 0.0}
         return self._coach.finish(self._phase, good_form, counters)
+
+    def _is_far(self, side: str | None) -> bool | None:
+        """Whether `side` is the leg away from the camera (None while either is unknown)."""
+        if side is None or self._near_side is None:
+            return None
+        return side != self._near_side
 
     def _about_pivot(self, sample: PoseSample) -> PoseSample:
         """The sample with its thigh and hip-flexion angles taken about the pelvis-fixed
@@ -312,8 +317,8 @@ class LegSwingAnalyser:
         if swing["trunk_sway_deg"] is not None and swing["trunk_sway_deg"] > th.trunk_sway_deg:
             book.add_event("trunk_sway", swing["start_s"], swing["backward_peak_t_s"], t + 3.0,
                            merge_gap_s=1.0)
-        far = self._near_side is not None and swing["side"] not in (None, self._near_side)
-        if prev is not None and not far and swing["amplitude_deg"] - prev["amplitude_deg"] > th.jump_deg:
+        if prev is not None and not self._is_far(swing["side"]) \
+                and swing["amplitude_deg"] - prev["amplitude_deg"] > th.jump_deg:
             book.add_event("progressing_too_fast", prev["forward_peak_t_s"],
                            swing["backward_peak_t_s"], t + 3.0)
 
