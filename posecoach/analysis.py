@@ -19,6 +19,7 @@ from posecoach import exercises
 from posecoach.errors import ConfigError
 from posecoach.exercises.base import ExerciseResult, FrameFeedback
 from posecoach.kinematics import View, near_side
+from posecoach.limits import MediaLimits
 from posecoach.pipeline import MeasureConfig, Measurement, measure_stream, smooth_clip
 from posecoach.pose import PeopleCounter, PoseEstimator, PoseOptions
 from posecoach.sample import PoseSample
@@ -37,6 +38,8 @@ class AnalysisOptions:
     # its cost. None = decide from the exercise.
     segmentation: bool | None = None
     measure: MeasureConfig = field(default_factory=MeasureConfig)
+    # Pixel, length and downscaling limits for decoding (posecoach.limits).
+    limits: MediaLimits = field(default_factory=MediaLimits)
 
     def wants_mask(self) -> bool:
         if self.segmentation is not None:
@@ -96,12 +99,12 @@ def analyze_media(path: Path | str, options: AnalysisOptions = AnalysisOptions()
                   progress: ProgressCallback | None = None) -> ClipAnalysis:
     """Analyse a video or image file end to end (no files written)."""
     _check_exercise(options.exercise)
-    info = probe(path)
+    info = probe(path, options.limits)
     factory = PoseEstimator.for_images if info.kind == "image" else PoseEstimator.for_video
     measurements: list[Measurement] = []
     with factory(options.model, segmentation=options.wants_mask()) as estimator, \
             PeopleCounter(options.model) as people, \
-            closing(prefetch(people.watch(iter_frames(path)))) as frames:
+            closing(prefetch(people.watch(iter_frames(path, options.limits)))) as frames:
         # Decoding and people counting run on the prefetch thread, overlapping inference;
         # `closing` stops that thread before the counter's landmarker is closed.
         for _, m in measure_stream(frames, estimator.detect, options.measure,

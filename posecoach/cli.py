@@ -13,6 +13,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from posecoach.errors import InputError, PoseCoachError
+from posecoach.limits import MediaLimits
 
 EXERCISE_CHOICES = ("auto", "origin-stretch", "leg-swing", "curl-hip-lift")
 MODEL_CHOICES = ("lite", "full", "heavy")
@@ -114,12 +115,12 @@ def _out_dir_for(path: Path, out: str | None, many: bool) -> Path:
     return Path(out) / path.stem if many else Path(out)
 
 
-def _analyze_one(job: tuple[str, str, str, str, bool, bool]) -> dict[str, object]:
+def _analyze_one(job: tuple[str, str, str, str, bool, bool, MediaLimits]) -> dict[str, object]:
     """Worker entry (also used in-process): analyse one input and write its outputs."""
     from posecoach.analysis import AnalysisOptions, analyze_media
     from posecoach.report import write_outputs
 
-    path, out_dir, exercise, model, video, show_progress = job
+    path, out_dir, exercise, model, video, show_progress, limits = job
     bar = None
     callback = None
     if show_progress:
@@ -131,7 +132,8 @@ def _analyze_one(job: tuple[str, str, str, str, bool, bool]) -> dict[str, object
             bar.total = total
             bar.update(done - bar.n)
     try:
-        analysis = analyze_media(path, AnalysisOptions(exercise=exercise, model=model), callback)
+        analysis = analyze_media(path, AnalysisOptions(exercise=exercise, model=model, limits=limits),
+                                 callback)
     finally:
         if bar is not None:
             bar.close()
@@ -152,13 +154,14 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
 
     from posecoach.pose import resolve_model
 
+    limits = MediaLimits.from_env().replace(max_clip_s=args.max_clip_s)
     inputs = _collect_inputs(args.inputs)
     many = len(inputs) > 1
     show_progress = not args.quiet and not args.json and sys.stderr.isatty()
     # Install the model once, up front, rather than racing in the workers.
     resolve_model(args.model, progress=(lambda m: None) if args.quiet else _progress_line)
     jobs = [(str(p), str(_out_dir_for(p, args.out, many)), args.exercise, args.model, not args.no_video,
-             show_progress) for p in inputs]
+             show_progress, limits) for p in inputs]
     results: list[tuple[Path, Path, dict[str, object] | None, PoseCoachError | None]] = []
     if args.jobs > 1 and many:
         with ProcessPoolExecutor(max_workers=args.jobs) as pool:
@@ -246,6 +249,9 @@ def build_parser() -> argparse.ArgumentParser:
     p_an.add_argument("--model", choices=MODEL_CHOICES, default="full")
     p_an.add_argument("--out", metavar="DIR", help="output folder (see above)")
     p_an.add_argument("--no-video", action="store_true", help="skip the annotated video")
+    p_an.add_argument("--max-clip-s", type=float, metavar="S",
+                      help=f"refuse clips longer than S seconds (default {MediaLimits.max_clip_s:.0f}, "
+                           "or $POSECOACH_MAX_CLIP_S); other limits: docs/reliability.md")
     p_an.add_argument("--jobs", type=int, default=1, metavar="N", help="analyse N inputs in parallel")
     p_an.add_argument("--quiet", action="store_true", help="no progress or summary output")
     p_an.add_argument("--json", action="store_true", help="print the report summary as JSON on stdout")

@@ -163,11 +163,11 @@ def test_render_video_errors_surface_without_hanging(tmp_path, monkeypatch, wher
         calls = {"n": 0}
         original = VideoWriter.write
 
-        def write(self, rgb):
+        def write(self, rgb, t_s=None):
             calls["n"] += 1
             if calls["n"] == 7:
                 raise OSError("disk full")
-            original(self, rgb)
+            original(self, rgb, t_s)
 
         monkeypatch.setattr(VideoWriter, "write", write)
     with pytest.raises((RuntimeError, OSError)):

@@ -19,6 +19,7 @@ import cv2
 import numpy as np
 
 from posecoach.exercises.base import FrameFeedback
+from posecoach.limits import DEFAULT_LIMITS, MediaLimits
 from posecoach.render.annotator import Annotator
 from posecoach.sample import PoseSample
 from posecoach.video_io import VideoWriter, iter_frames, prefetch, put_unless_stopped
@@ -76,13 +77,14 @@ class _BackgroundWriter:
                     continue
                 if item is _END or self._stop.is_set():  # finished, or aborted: drop the rest
                     return
-                self._writer.write(item)
+                rgb, t_s = item
+                self._writer.write(rgb, t_s)
         except BaseException as exc:  # noqa: BLE001 - re-raised on the caller's thread
             self._failure.append(exc)
             self._stop.set()
 
-    def write(self, rgb: np.ndarray) -> None:
-        if not put_unless_stopped(self._q, rgb, self._stop) and self._failure:
+    def write(self, rgb: np.ndarray, t_s: float) -> None:
+        if not put_unless_stopped(self._q, (rgb, t_s), self._stop) and self._failure:
             raise self._failure[0]
 
     def close(self) -> None:
@@ -103,21 +105,24 @@ class _BackgroundWriter:
 def render_video(source: Path | str, dest: Path, samples: Sequence[PoseSample],
                  feedback: Sequence[FrameFeedback | None], exercise: str, fps: float,
                  annotator: Annotator | None = None, progress: Progress | None = None,
-                 preset: str = PRESET, crf: int = CRF) -> int:
-    """Annotate every frame of `source` into `dest` (MP4, H.264 yuv420p). Returns frames written."""
+                 preset: str = PRESET, crf: int = CRF, limits: MediaLimits = DEFAULT_LIMITS) -> int:
+    """Annotate every frame of `source` into `dest` (MP4, H.264 yuv420p), each at its
+    source timestamp (a clip with a gap plays at real speed). `limits` must be those of
+    the analysis, so that frames are decoded at the size the samples were measured on.
+    Returns frames written."""
     annotator = annotator or Annotator()
     lookup = _ByTime(samples, feedback, fps)
     writer: _BackgroundWriter | None = None
     written = 0
     try:
-        for t_s, rgb in prefetch(iter_frames(source), QUEUE_FRAMES):
+        for t_s, rgb in prefetch(iter_frames(source, limits), QUEUE_FRAMES):
             if writer is None:
                 writer = _BackgroundWriter(VideoWriter(dest, rgb.shape[1], rgb.shape[0], fps,
-                                                       crf=crf, preset=preset))
+                                                       crf=crf, preset=preset, timed=True))
             if not rgb.flags.writeable:
                 rgb = rgb.copy()
             sample, fb = lookup.at(t_s)
-            writer.write(annotator.annotate(rgb, sample, fb, exercise))
+            writer.write(annotator.annotate(rgb, sample, fb, exercise), t_s)
             written += 1
             if progress is not None:
                 progress(written, max(written, len(samples)))
@@ -132,10 +137,11 @@ def render_video(source: Path | str, dest: Path, samples: Sequence[PoseSample],
 
 def render_image(source: Path | str, dest: Path, sample: PoseSample | None,
                  feedback: FrameFeedback | None, exercise: str,
-                 annotator: Annotator | None = None, quality: int = 90) -> None:
+                 annotator: Annotator | None = None, quality: int = 90,
+                 limits: MediaLimits = DEFAULT_LIMITS) -> None:
     """Annotate a still (the same decoding as the analysis) into a JPEG."""
     annotator = annotator or Annotator()
-    for _, rgb in iter_frames(source):
+    for _, rgb in iter_frames(source, limits):
         out = annotator.annotate(np.array(rgb, copy=True), sample, feedback, exercise)
         bgr = cv2.cvtColor(out, cv2.COLOR_RGB2BGR)
         if not cv2.imwrite(str(dest), bgr, [cv2.IMWRITE_JPEG_QUALITY, quality]):

@@ -61,10 +61,10 @@ def _write_media(analysis: Any, folder: Path, progress: Progress | None) -> dict
     if info.kind == "image":
         sample = analysis.samples[0] if analysis.samples else None
         fb = analysis.feedback[0] if analysis.feedback else None
-        render_image(info.path, folder / IMAGE, sample, fb, analysis.exercise)
+        render_image(info.path, folder / IMAGE, sample, fb, analysis.exercise, limits=analysis.options.limits)
         return {"kind": "image", "src": IMAGE}
     render_video(info.path, folder / VIDEO, analysis.samples, analysis.feedback, analysis.exercise,
-                 info.fps, progress=progress)
+                 info.fps, progress=progress, limits=analysis.options.limits)
     return {"kind": "video", "src": VIDEO}
 
 
