@@ -3,10 +3,13 @@
     from posecoach.web import ServeSettings, create_app
     app = create_app(ServeSettings(data_dir=Path("~/.local/share/posecoach")))
 
-Modules: settings (ServeSettings), app (FastAPI wiring, access guard, errors), api (JSON
-API), pages (HTML, output files, charts), jobs (the SQLite queue), worker (the worker
-processes), runner (the default analysis job), uploads (streaming, size-limited,
-decoded-to-check uploads), cli (the `serve` and `history` commands). The session
+Modules: settings (ServeSettings), app (FastAPI wiring, start-up, error mapping), deps
+(the per-app WebContext, a FastAPI dependency), services (what API and pages share:
+lookups, output files, deletion), security (access guard, sign-in, security headers),
+responses (JSON errors), api (JSON API), pages (HTML, output files, charts), jobs (the
+SQLite queue), worker (the worker processes), runner (the default analysis job), uploads
+(streaming, size-limited, checked uploads), cli (the `serve` and `history` commands).
+Imports run one way: app -> api/pages -> services -> deps; routers never import app. The session
 history itself is posecoach.history, shared with live coaching.
 """
 

@@ -3,10 +3,7 @@
 
 from __future__ import annotations
 
-import json
-import re
 import uuid
-from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -15,17 +12,14 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from posecoach.history import PROGRESSION
-from posecoach.web.app import WebContext, error_response, get_ctx
-from posecoach.web.jobs import Job
+from posecoach.web.deps import WebContext, get_ctx
+from posecoach.web.responses import error_response
+from posecoach.web.services import analysis_body, check_id, delete_everything, file_links
 from posecoach.web.settings import exercise_ids
 from posecoach.web.uploads import UploadError, check_media, receive_multipart
-from posecoach.web.worker import remove_outputs
 
 router = APIRouter(prefix="/api")
-_ID = re.compile(r"^[0-9a-f]{32}$")
 AUTO = "auto"
-OUTPUT_FILES = {"report_json": "report.json", "angles_csv": "angles.csv", "video": "annotated.mp4",
-                "image": "annotated.jpg", "report_html": "report.html"}
 
 
 class ErrorBody(BaseModel):
@@ -62,45 +56,6 @@ class AnalysisList(BaseModel):
 
 
 _ERRORS: dict[int | str, dict[str, Any]] = {404: {"model": ErrorBody}}
-
-
-def check_id(value: str) -> str:
-    if not _ID.match(value):
-        raise HTTPException(404, f"no analysis or session '{value[:40]}'")
-    return value
-
-
-def file_links(session_id: str, out_dir: Path | None) -> dict[str, Any]:
-    links: dict[str, Any] = {key: None for key in OUTPUT_FILES}
-    links["plots"] = []
-    if out_dir is None:
-        return links
-    for key, name in OUTPUT_FILES.items():
-        if (out_dir / name).is_file():
-            links[key] = f"/files/{session_id}/{name}"
-    plots = out_dir / "plots"
-    if plots.is_dir():
-        links["plots"] = [f"/files/{session_id}/plots/{p.name}" for p in sorted(plots.iterdir())
-                          if p.suffix.lower() in (".png", ".svg") and p.is_file()]
-    return links
-
-
-def analysis_body(ctx: WebContext, job: Job, full: bool = True) -> dict[str, Any]:
-    body = {**job.to_dict(), "url": f"/api/analyses/{job.id}", "result_url": f"/results/{job.id}"}
-    if full and job.status == "done":
-        session = ctx.history.get(job.id)
-        report = session.report if session is not None else _read_report(job.out_dir)
-        body["report"] = report
-        body["files"] = file_links(job.id, job.out_dir)
-    return body
-
-
-def _read_report(out_dir: Path) -> dict[str, Any] | None:
-    try:
-        data = json.loads((out_dir / "report.json").read_text())
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
 
 
 _UPLOAD_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
@@ -157,24 +112,6 @@ def get_analysis(analysis_id: str, ctx: WebContext = Depends(get_ctx)) -> dict[s
     if job is None:
         raise HTTPException(404, f"no analysis '{analysis_id}'")
     return analysis_body(ctx, job)
-
-
-def delete_everything(ctx: WebContext, session_id: str) -> bool:
-    """Forget an upload or live session: stop its worker, drop its rows, remove the files we own."""
-    job = ctx.queue.get(session_id)
-    session = ctx.history.get(session_id)
-    if job is None and session is None:
-        return False
-    ctx.supervisor.cancel(session_id)
-    data_dir = ctx.settings.data_dir.resolve()
-    if job is not None:
-        ctx.queue.delete(session_id)
-        remove_outputs(job.out_dir)
-        job.input_path.unlink(missing_ok=True)
-    if session is not None:
-        owned = session.files_dir is not None and session.files_dir.resolve().is_relative_to(data_dir)
-        ctx.history.delete(session_id, remove_files=owned)   # a live session's own folder is kept
-    return True
 
 
 @router.delete("/analyses/{analysis_id}", tags=["analyses"], responses=_ERRORS,

@@ -11,8 +11,10 @@ Both return an exit code and raise PoseCoachError for the CLI to report.
 from __future__ import annotations
 
 import argparse
+import errno
 import ipaddress
 import os
+import socket
 import sys
 from pathlib import Path
 
@@ -74,21 +76,56 @@ def _prepare_model() -> None:
               + (f" ({exc.hint})" if exc.hint else ""), file=sys.stderr)
 
 
+def bind_socket(host: str, port: int) -> socket.socket:
+    """Listen on host:port now, so a taken port fails before any job is looked at."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        raise ConfigError(f"cannot listen on {host}:{port} ({exc.strerror})", "check --host") from exc
+    family, kind, proto, _, address = infos[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if family == socket.AF_INET6:
+            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        sock.bind(address)
+        sock.listen(128)
+    except OSError as exc:
+        sock.close()
+        hint = ("another program (or another posecoach serve) uses this port: stop it, or choose "
+                "another with --port" if exc.errno == errno.EADDRINUSE else "check --host and --port")
+        raise ConfigError(f"cannot listen on {host}:{port} ({exc.strerror or exc})", hint) from exc
+    sock.set_inheritable(True)
+    return sock
+
+
 def run_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from posecoach.web.app import create_app
+    from posecoach.web.datadir import DataDirLock
+    from posecoach.web.jobs import JobQueue
 
     settings = settings_from_args(args)
     if settings.allowed_hosts is None and not settings.token:
         print(f"posecoach: warning: listening on {args.host} without --token: anyone on the network "
               "can upload, read and delete sessions", file=sys.stderr)
-    _prepare_model()
-    shown = "localhost" if _is_loopback(args.host) else args.host
-    print(f"PoseCoach web app: http://{shown}:{args.port}/  (data in {settings.data_dir}; Ctrl-C stops)",
-          file=sys.stderr)
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="warning",
-                timeout_graceful_shutdown=5)
+    # The lock, the database check and the port come first; jobs are recovered only when
+    # all three are ours (a failed start must not use up an interrupted job's retry).
+    lock = DataDirLock.acquire(settings.data_dir)
+    try:
+        JobQueue(settings.db_path, verify=True)
+        sock = bind_socket(args.host, args.port)
+        with sock:
+            _prepare_model()
+            shown = "localhost" if _is_loopback(args.host) else args.host
+            print(f"PoseCoach web app: http://{shown}:{args.port}/  (data in {settings.data_dir}; "
+                  "Ctrl-C stops)", file=sys.stderr)
+            config = uvicorn.Config(create_app(settings, data_lock=lock), log_level="warning",
+                                    timeout_graceful_shutdown=5)
+            uvicorn.Server(config).run(sockets=[sock])
+    finally:
+        lock.release()
     return 0
 
 

@@ -7,11 +7,13 @@ queued again once, and failed with a reason when that happens a second time.
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from posecoach.errors import ConfigError
 from posecoach.history import open_db
 
 STATUSES = ("queued", "running", "done", "failed")
@@ -65,12 +67,32 @@ def _job(row: Any) -> Job:
                out_dir=Path(row["out_dir"]), attempts=row["attempts"], error=row["error"])
 
 
+def damaged_database(db_path: Path, exc: BaseException) -> ConfigError:
+    return ConfigError(f"the database {db_path} is damaged ({exc})",
+                       f"move it aside (mv {db_path} {db_path}.damaged) and start again: a new, empty "
+                       "history begins; uploads and session folders are kept")
+
+
 class JobQueue:
-    def __init__(self, db_path: Path) -> None:
+    def __init__(self, db_path: Path, verify: bool = False) -> None:
+        """verify: also run SQLite's quick integrity check (the server does, once at start-up)."""
         self._db_path = db_path
-        db_path.parent.mkdir(parents=True, exist_ok=True)
-        with open_db(db_path) as conn:
-            conn.executescript(_SCHEMA)
+        try:
+            db_path.parent.mkdir(parents=True, exist_ok=True)
+            with open_db(db_path) as conn:
+                conn.executescript(_SCHEMA)
+                problem = conn.execute("PRAGMA quick_check(1)").fetchone()[0] if verify else "ok"
+        except sqlite3.OperationalError as exc:     # unwritable, locked, no space: not damage
+            raise ConfigError(f"cannot use the database {db_path} ({exc})",
+                              "make the data directory writable (or pass another --data-dir), and check "
+                              "that no other program holds the database") from exc
+        except sqlite3.DatabaseError as exc:        # "file is not a database", "malformed"
+            raise damaged_database(db_path, exc) from exc
+        except OSError as exc:
+            raise ConfigError(f"cannot use the data directory {db_path.parent} ({exc.strerror or exc})",
+                              "pass --data-dir (or set POSECOACH_DATA_DIR) to a writable folder") from exc
+        if problem != "ok":
+            raise damaged_database(db_path, sqlite3.DatabaseError(problem))
 
     def add(self, job_id: str, exercise: str, filename: str, input_path: Path, out_dir: Path) -> Job:
         now = time.time()

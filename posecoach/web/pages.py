@@ -17,20 +17,17 @@ from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
 from posecoach.history import PROGRESSION, SIDES, metrics_for
-from posecoach.web.api import analysis_body, check_id, delete_everything, file_links
-from posecoach.web.app import WEB_DIR, WebContext, get_ctx
 from posecoach.web.charts import progression_png
+from posecoach.web.deps import WebContext, get_ctx
+from posecoach.web.responses import error_response
+from posecoach.web.services import (DOWNLOADS, analysis_body, check_id, delete_everything, file_links,
+                                    range_problem)
+from posecoach.web.services import output_file as find_output_file
 from posecoach.web.settings import exercise_ids, exercise_label
 from posecoach.web.views import fmt_value, result_view
 
 router = APIRouter(include_in_schema=False)
-templates = Jinja2Templates(directory=WEB_DIR / "templates")
-CSP = ("default-src 'self'; img-src 'self' data:; media-src 'self'; style-src 'self'; "
-       "script-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'")
-# Output files a browser may fetch: a fixed list, so no request can name anything else.
-SERVED = {"report.json": "application/json", "angles.csv": "text/csv", "annotated.mp4": "video/mp4",
-          "annotated.jpg": "image/jpeg", "report.html": "text/html"}
-PLOT_TYPES = {".png": "image/png", ".svg": "image/svg+xml"}
+templates = Jinja2Templates(directory=Path(__file__).resolve().parent / "templates")
 
 
 def _when(epoch: float) -> str:
@@ -42,14 +39,13 @@ templates.env.filters["exercise_label"] = exercise_label
 
 
 def render(request: Request, name: str, http_status: int = 200, **context: Any) -> HTMLResponse:
-    response = templates.TemplateResponse(request, name, context, status_code=http_status)
-    response.headers["Content-Security-Policy"] = CSP
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    """A page (the security headers are added to every response by posecoach.web.security)."""
+    return templates.TemplateResponse(request, name, context, status_code=http_status)
 
 
-def render_error_page(request: Request, status: int, message: str) -> HTMLResponse:
-    return render(request, "error.html", http_status=status, status_code=status, message=message)
+def render_error_page(request: Request, status: int, message: str, error_id: str = "") -> HTMLResponse:
+    return render(request, "error.html", http_status=status, status_code=status, message=message,
+                  error_id=error_id)
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -109,26 +105,18 @@ def delete_from_history(session_id: str, ctx: WebContext = Depends(get_ctx)) -> 
 
 
 @router.get("/files/{session_id}/{name:path}")
-def output_file(session_id: str, name: str, ctx: WebContext = Depends(get_ctx)) -> FileResponse:
+def output_file(session_id: str, name: str, request: Request, ctx: WebContext = Depends(get_ctx)) -> Response:
     """An output of a finished session. FileResponse honours Range requests (seekable video)."""
-    check_id(session_id)
-    job = ctx.queue.get(session_id)
-    session = ctx.history.get(session_id)
-    out_dir = job.out_dir if job is not None else (session.files_dir if session is not None else None)
-    parts = name.split("/")
-    if len(parts) == 1 and name in SERVED:
-        media_type = SERVED[name]
-    elif (len(parts) == 2 and parts[0] == "plots" and not parts[1].startswith(".")
-          and Path(parts[1]).suffix.lower() in PLOT_TYPES):
-        media_type = PLOT_TYPES[Path(parts[1]).suffix.lower()]
-    else:
-        raise HTTPException(404, "no such file")
-    if out_dir is None:
-        raise HTTPException(404, "no such file")
-    base = out_dir.resolve()
-    path = (base / name).resolve()
-    if not path.is_relative_to(base) or not path.is_file():
-        raise HTTPException(404, "no such file")
-    download = name if name in ("report.json", "angles.csv") else None
+    path, media_type = find_output_file(ctx, session_id, name)
+    requested = request.headers.get("range")
+    if requested is not None and "if-range" not in request.headers:
+        problem = range_problem(requested, path.stat().st_size)
+        if problem is not None:
+            status, message = problem
+            response = error_response(status, message)
+            if status == 416:
+                response.headers["Content-Range"] = f"bytes */{path.stat().st_size}"
+            return response
+    download = name if name in DOWNLOADS else None
     return FileResponse(path, media_type=media_type, filename=download,
                         content_disposition_type="attachment" if download else "inline")
