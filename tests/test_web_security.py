@@ -42,7 +42,7 @@ def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def guarded(tmp_path: Path) -> Iterator[TestClient]:
-    with TestClient(create_app(inline_settings(tmp_path / "data", token=TOKEN))) as client:
+    with TestClient(create_app(inline_settings(tmp_path / "guarded", token=TOKEN))) as client:
         yield client
 
 
