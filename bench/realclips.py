@@ -37,7 +37,7 @@ def _max_trunk(a: ClipAnalysis) -> float:
 
 
 def _swing_amplitudes(a: ClipAnalysis) -> list[float]:
-    return [float(s.get("amplitude_deg") or 0.0) for s in a.result.swings]
+    return [float(s.amplitude_deg or 0.0) for s in a.result.swings]
 
 
 def _rising(values: list[float]) -> bool:
@@ -78,7 +78,7 @@ CLIPS: dict[str, tuple[str, list[Expectation]]] = {
     "prone_hamstring_curl_side_neuropulse.mp4": ("curl-hip-lift", [
         Expectation(">= 3 reps", lambda a: len(a.result.reps) >= 3),
         Expectation("peak knee flexion > 80",
-                    lambda a: max([r.get("peak_knee_flexion_deg") or 0 for r in a.result.reps] or [0]) > 80),
+                    lambda a: max([r.peak_knee_flexion_deg or 0 for r in a.result.reps] or [0]) > 80),
         Expectation("no_hip_lift", lambda a: "no_hip_lift" in _codes(a)),
     ]),
 }

@@ -35,15 +35,17 @@ if str(ROOT) not in sys.path:  # runnable as a script from a checkout
 from posecoach import exercises  # noqa: E402
 from posecoach.analysis import AnalysisOptions, ClipAnalysis, analyze_media  # noqa: E402
 from posecoach.cli import native_logs_hidden  # noqa: E402
+from posecoach.exercises.records import Swing  # noqa: E402
 from posecoach.exercises.thresholds import ExerciseConfig  # noqa: E402
 from posecoach.landmarks import PoseLandmark as L  # noqa: E402
 
 BINS_DEG = ((-45, -25), (-25, -10), (-10, 10), (10, 25), (25, 40), (40, 60))
 
 
-def arc_errors(swings: list[dict], truth: dict) -> list[float]:
+def arc_errors(swings: list[Swing], truth: dict) -> list[float]:
     """Reported minus true arc per true swing (NaN for a swing not reported)."""
-    return [(swings[i]["amplitude_deg"] if i < len(swings) else float("nan")) - want["amplitude_deg"]
+    return [((swings[i].amplitude_deg or float("nan")) if i < len(swings) else float("nan"))
+            - want["amplitude_deg"]
             for i, want in enumerate(truth["events"]["swings"])]
 
 

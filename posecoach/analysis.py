@@ -44,7 +44,7 @@ class AnalysisOptions:
     def wants_mask(self) -> bool:
         if self.segmentation is not None:
             return self.segmentation
-        return self.exercise in (AUTO, "origin-stretch")
+        return self.exercise == AUTO or exercises.spec_for(self.exercise).needs_mask
 
 
 @dataclass(frozen=True)
@@ -83,9 +83,9 @@ class ClipAnalysis:
 
 
 def _check_exercise(name: str) -> None:
-    if name != AUTO and name not in exercises.EXERCISE_IDS:
+    if name != AUTO and name not in exercises.exercise_ids():
         raise ConfigError(f"unknown exercise '{name}'",
-                          f"choose one of: {AUTO}, {', '.join(exercises.EXERCISE_IDS)}")
+                          f"choose one of: {AUTO}, {', '.join(exercises.exercise_ids())}")
 
 
 def run_exercise(exercise: str, samples: list[PoseSample]) -> tuple[list[FrameFeedback], ExerciseResult]:

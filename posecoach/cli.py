@@ -15,7 +15,6 @@ from pathlib import Path
 from posecoach.errors import InputError, PoseCoachError
 from posecoach.limits import MediaLimits
 
-EXERCISE_CHOICES = ("auto", "origin-stretch", "leg-swing", "curl-hip-lift")
 MODEL_CHOICES = ("lite", "full", "heavy")
 DEFAULT_OUT_ROOT = Path("posecoach-out")
 
@@ -245,7 +244,9 @@ def build_parser() -> argparse.ArgumentParser:
                     "input) or to DIR/<input name>/ (several inputs). Each folder gets report.json, "
                     "angles.csv, report.html, plots/ and annotated.mp4.")
     p_an.add_argument("inputs", nargs="+", metavar="INPUT", help="video/image files or folders")
-    p_an.add_argument("--exercise", choices=EXERCISE_CHOICES, default="auto")
+    from posecoach.exercises import exercise_ids
+
+    p_an.add_argument("--exercise", choices=("auto", *exercise_ids()), default="auto")
     p_an.add_argument("--model", choices=MODEL_CHOICES, default="full")
     p_an.add_argument("--out", metavar="DIR", help="output folder (see above)")
     p_an.add_argument("--no-video", action="store_true", help="skip the annotated video")

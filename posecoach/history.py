@@ -2,13 +2,13 @@
 
     store = HistoryStore(db_path_for(default_data_dir()))
     sid = store.add_session(report, source="live", files_dir=out_dir)
-    store.list_sessions(exercise="leg-swing", side="left")
-    store.progression("origin-stretch")      # one row of key metrics per session, oldest first
+    store.list_sessions(exercise=exercise_id, side="left")
+    store.progression(exercise_id)           # one row of key metrics per session, oldest first
     store.delete(sid)
 
-The whole report is stored; the key metrics of a progression are extracted from it when
-read (defensively: a missing or non-numeric key gives None), so better extraction also
-improves old sessions. The database runs in WAL mode so the web app's worker processes,
+The whole report is stored; the key metrics of a progression (listed by each exercise's
+spec) are read from it when read (defensively: a missing or non-numeric key gives None), so
+better extraction also improves old sessions. The database runs in WAL mode so the web app's worker processes,
 its request threads and a live-coaching process can use it at the same time.
 """
 
@@ -16,18 +16,19 @@ from __future__ import annotations
 
 import contextlib
 import json
-import math
 import os
 import shutil
 import sqlite3
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from posecoach.errors import ConfigError
+from posecoach.exercises.registry import SPECS, find_spec
+from posecoach.exercises.spec import ProgressionMetric, events_of
 
 SOURCES = ("upload", "live", "cli")  # web upload, live session, `posecoach analyze --history`
 SIDES = ("left", "right")
@@ -77,132 +78,39 @@ def open_db(db_path: Path | str) -> Iterator[sqlite3.Connection]:
         conn.close()
 
 
-# ------------------------------------------------------------------ metric extraction
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    f = float(value)
-    return f if math.isfinite(f) else None
+# ------------------------------------------------------------------ progression metrics
+# Each exercise's spec lists the metrics tracked over time and how to read them from a
+# stored report (posecoach/exercises/<exercise>.py, `SPEC.progression`).
+Metric = ProgressionMetric
 
 
-def _first(mapping: Any, keys: Sequence[str]) -> float | None:
-    """The first of `keys` in `mapping` that holds a finite number."""
-    if not isinstance(mapping, Mapping):
-        return None
-    for key in keys:
-        found = _number(mapping.get(key))
-        if found is not None:
-            return found
-    return None
-
-
-def _events(report: Mapping[str, Any], name: str) -> list[Mapping[str, Any]]:
-    events = report.get(name)
-    return [e for e in events if isinstance(e, Mapping)] if isinstance(events, list) else []
-
-
-def _max_over(events: Sequence[Mapping[str, Any]], keys: Sequence[str]) -> float | None:
-    values = [v for v in (_first(e, keys) for e in events) if v is not None]
-    return max(values) if values else None
-
-
-def _summary(report: Mapping[str, Any]) -> Mapping[str, Any]:
-    summary = report.get("summary")
-    return summary if isinstance(summary, Mapping) else {}
-
-
-_HOLD_KEYS = ("longest_hold_s", "max_hold_s", "best_hold_s", "hold_s", "total_hold_s")
-_HINGE_KEYS = ("max_trunk_inclination_deg", "hinge_depth_deg", "max_hinge_deg", "max_trunk_deg")
-_KNEE_KEYS = ("knee_flexion_deg", "median_knee_flexion_deg", "mean_knee_flexion_deg", "knee_angle_deg")
-_AMPLITUDE_KEYS = ("amplitude_deg", "max_amplitude_deg", "range_deg", "peak_to_peak_deg")
-_CURL_KEYS = ("best_peak_knee_flexion_deg", "curl_range_deg", "max_knee_flexion_deg", "peak_knee_flexion_deg")
-_HIP_LIFT_KEYS = ("mean_peak_thigh_lift_deg", "hip_lift_deg", "peak_thigh_lift_deg",
-                  "mean_peak_hip_extension_deg", "peak_hip_extension_deg")
-
-
-def _or(value: float | None, fallback: Callable[[], float | None]) -> float | None:
-    return value if value is not None else fallback()
-
-
-def _origin_stretch(report: Mapping[str, Any]) -> dict[str, float | None]:
-    summary, holds = _summary(report), _events(report, "holds")
-    longest = max(holds, key=lambda h: _number(h.get("duration_s")) or 0.0) if holds else {}
-    return {
-        "hold_s": _or(_first(summary, _HOLD_KEYS), lambda: _max_over(holds, ("duration_s",))),
-        "hinge_depth_deg": _or(_first(summary, _HINGE_KEYS), lambda: _max_over(holds, _HINGE_KEYS)),
-        "knee_flexion_deg": _or(_first(summary, _KNEE_KEYS), lambda: _first(longest, _KNEE_KEYS)),
-    }
-
-
-def _leg_swing(report: Mapping[str, Any]) -> dict[str, float | None]:
-    summary, swings = _summary(report), _events(report, "swings")
-    out: dict[str, float | None] = {}
-    for side in SIDES:
-        mine = [s for s in swings if s.get("side", s.get("leg")) == side]
-        value = _max_over(mine, _AMPLITUDE_KEYS)
-        if value is None:
-            value = _first(summary, [f"max_amplitude_{side}_deg", f"{side}_max_amplitude_deg"])
-        if value is None:
-            value = _first(summary.get(side), ("max_amplitude_deg", "amplitude_deg"))
-        if value is None and report.get("working_side") == side:
-            value = _first(summary, ("max_amplitude_deg", "amplitude_deg"))
-            if value is None and not any(s.get("side", s.get("leg")) in SIDES for s in swings):
-                value = _max_over(swings, _AMPLITUDE_KEYS)
-        out[f"max_amplitude_{side}_deg"] = value
-    return out
-
-
-def _curl_hip_lift(report: Mapping[str, Any]) -> dict[str, float | None]:
-    summary, reps = _summary(report), _events(report, "reps")
-    count = _first(summary, ("reps", "rep_count", "n_reps"))
-    return {
-        "curl_range_deg": _or(_first(summary, _CURL_KEYS), lambda: _max_over(reps, _CURL_KEYS)),
-        "hip_lift_deg": _or(_first(summary, _HIP_LIFT_KEYS), lambda: _max_over(reps, _HIP_LIFT_KEYS)),
-        "reps": count if count is not None else (float(len(reps)) if reps else None),
-    }
-
-
-@dataclass(frozen=True)
-class Metric:
-    key: str
-    label: str
-    unit: str
-
-
-# Exercise id -> (the metrics tracked over time, how to read them from a report).
-# A new exercise adds a line here; without one its sessions are listed without metrics.
-PROGRESSION: dict[str, tuple[tuple[Metric, ...], Callable[[Mapping[str, Any]], dict[str, float | None]]]] = {
-    "origin-stretch": ((Metric("hold_s", "Longest hold", "s"),
-                        Metric("hinge_depth_deg", "Hinge depth (trunk lean)", "deg"),
-                        Metric("knee_flexion_deg", "Knee flexion in the hold", "deg")), _origin_stretch),
-    "leg-swing": ((Metric("max_amplitude_left_deg", "Max swing amplitude, left leg", "deg"),
-                   Metric("max_amplitude_right_deg", "Max swing amplitude, right leg", "deg")), _leg_swing),
-    "curl-hip-lift": ((Metric("curl_range_deg", "Curl range (peak knee flexion)", "deg"),
-                       Metric("hip_lift_deg", "Hip lift (thigh off the floor)", "deg"),
-                       Metric("reps", "Reps", "")), _curl_hip_lift),
-}
+def tracked_exercises() -> tuple[str, ...]:
+    """The registered exercises that have progression metrics, in registry order."""
+    return tuple(spec.id for spec in SPECS.values() if spec.progression)
 
 
 def metrics_for(exercise: str) -> tuple[Metric, ...]:
-    return PROGRESSION[exercise][0] if exercise in PROGRESSION else ()
+    spec = find_spec(exercise)
+    return spec.progression if spec is not None else ()
 
 
 def key_metrics(report: Mapping[str, Any]) -> dict[str, float | None]:
     """The progression metrics of one report; {} for an exercise without any."""
-    entry = PROGRESSION.get(str(report.get("exercise")))
-    if entry is None:
-        return {}
-    try:
-        return entry[1](report)
-    except (TypeError, ValueError, AttributeError):   # a malformed report: no metrics, not a crash
-        return {m.key: None for m in entry[0]}
+    metrics = metrics_for(str(report.get("exercise")))
+    out: dict[str, float | None] = {}
+    for m in metrics:
+        try:
+            out[m.key] = m.read(report)
+        except (TypeError, ValueError, AttributeError):   # a malformed report: no value, no crash
+            out[m.key] = None
+    return out
 
 
 def _session_side(report: Mapping[str, Any]) -> str | None:
     side = report.get("working_side")
     if side in SIDES:
         return str(side)
-    sides = {s.get("side", s.get("leg")) for s in _events(report, "swings")} & set(SIDES)
+    sides = {s.get("side") for s in events_of(report, "swings")} & set(SIDES)
     if len(sides) == 2:
         return "both"
     return sides.pop() if sides else None

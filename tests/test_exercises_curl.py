@@ -13,22 +13,22 @@ REP_S = 3.2   # curl_clip: one rep from the start of the curl to the end of the 
 @pytest.mark.parametrize("n", [1, 3, 6])
 def test_n_clean_reps_are_counted_as_n(n):
     _, result = run("curl-hip-lift", curl_clip(n=n))
-    assert result.summary["reps"] == n == len(result.reps)
+    assert result.summary.reps == n == len(result.reps)
     assert result.fault_codes == frozenset() and result.conditions == []
 
 
 def test_each_rep_has_peaks_and_tempo():
     _, result = run("curl-hip-lift", curl_clip(n=2, knee=115.0, lift=20.0))
     rep = result.reps[0]
-    assert rep["rep"] == 1
-    assert rep["start_s"] == pytest.approx(1.0, abs=0.1)
-    assert rep["end_s"] == pytest.approx(1.0 + REP_S, abs=0.1)
-    assert rep["duration_s"] == pytest.approx(REP_S, abs=0.1)
-    assert rep["peak_knee_flexion_deg"] == pytest.approx(115.0, abs=0.5)
-    assert rep["peak_thigh_lift_deg"] == pytest.approx(20.0, abs=0.5)
+    assert rep.rep == 1
+    assert rep.start_s == pytest.approx(1.0, abs=0.1)
+    assert rep.end_s == pytest.approx(1.0 + REP_S, abs=0.1)
+    assert rep.duration_s == pytest.approx(REP_S, abs=0.1)
+    assert rep.peak_knee_flexion_deg == pytest.approx(115.0, abs=0.5)
+    assert rep.peak_thigh_lift_deg == pytest.approx(20.0, abs=0.5)
     # The resting thigh already sits 2 deg behind the trunk line: the hip extends 20 + 2.
-    assert rep["peak_hip_extension_deg"] == pytest.approx(22.0, abs=0.5)
-    assert result.reps[1]["start_s"] == pytest.approx(1.0 + REP_S + 0.4, abs=0.1)
+    assert rep.peak_hip_extension_deg == pytest.approx(22.0, abs=0.5)
+    assert result.reps[1].start_s == pytest.approx(1.0 + REP_S + 0.4, abs=0.1)
     assert result.working_side == "left"
 
 
@@ -37,20 +37,20 @@ def test_each_rep_has_peaks_and_tempo():
 def test_curling_leg_found_whatever_its_label(facing, side):
     clip = curl_clip(n=3, side=side, facing=facing)
     _, result = run("curl-hip-lift", clip)
-    assert result.working_side == side and result.summary["reps"] == 3
+    assert result.working_side == side and result.summary.reps == 3
     swapped = [swap_sides(s) if i % 9 < 3 else s for i, s in enumerate(clip)]
     _, result = run("curl-hip-lift", swapped)
-    assert result.summary["reps"] == 3 and result.fault_codes == frozenset()
+    assert result.summary.reps == 3 and result.fault_codes == frozenset()
 
 
 def test_sub_threshold_knee_motion_counts_no_reps():
     _, result = run("curl-hip-lift", curl_clip(n=4, knee=20.0, lift=0.0))
-    assert result.summary["reps"] == 0
+    assert result.summary.reps == 0
 
 
 def test_jittery_reps_still_count():
     _, result = run("curl-hip-lift", curl_clip(n=4, noise=2.0, seed=5))
-    assert result.summary["reps"] == 4
+    assert result.summary.reps == 4
     assert result.fault_codes == frozenset()
 
 
@@ -73,13 +73,13 @@ def test_fault_table(case, kwargs, expected):
     assert set(result.fault_codes) == expected, case
     assert len(result.faults) == 3 * len(expected)   # one per rep
     for fault, rep in zip(result.faults, result.reps):
-        assert fault.start_s == rep["start_s"] and fault.end_s == rep["end_s"]
+        assert fault.start_s == rep.start_s and fault.end_s == rep.end_s
 
 
 def test_one_short_rep_against_the_persons_own_range_is_partial():
     _, result = run("curl-hip-lift", curl_clip(n=3, knee=[120.0, 120.0, 85.0]))
     partial = [f for f in result.faults if f.code == "partial_range"]
-    assert len(partial) == 1 and partial[0].start_s == result.reps[2]["start_s"]
+    assert len(partial) == 1 and partial[0].start_s == result.reps[2].start_s
 
 
 def test_not_lying_prone_is_a_condition():
@@ -87,13 +87,13 @@ def test_not_lying_prone_is_a_condition():
                                       thigh_angle_right=0.0, knee_flexion_left=60.0,
                                       knee_flexion_right=3.0) for i in range(90)]
     feedback, result = run("curl-hip-lift", samples)
-    assert result.summary["reps"] == 0
+    assert result.summary.reps == 0
     assert "not_prone" in result.condition_codes
     assert feedback[-1].cue == "Lie face down, side-on"
 
 
 def test_live_counters():
     feedback, _ = run("curl-hip-lift", curl_clip(n=2))
-    assert feedback[-1].counters["reps"] == 2
+    assert feedback[-1].counters.reps == 2
     assert {"rest", "curling", "lifting", "lowering"} <= {f.phase for f in feedback}
-    assert max(f.counters["thigh_lift_deg"] for f in feedback) == pytest.approx(20.0, abs=0.5)
+    assert max(f.counters.thigh_lift_deg for f in feedback) == pytest.approx(20.0, abs=0.5)

@@ -7,7 +7,7 @@ import itertools
 import numpy as np
 import pytest
 
-from posecoach.exercises.origin_stretch import measure, rounded_back_score
+from posecoach.exercises.origin_stretch import rounded_back_score, stretch_frame
 from posecoach.exercises.thresholds import OriginStretchThresholds
 from tests.test_exercises_builders import figure, hinge_clip, run, swap_sides
 
@@ -19,23 +19,23 @@ def test_clean_hinge_gives_one_timed_hold_and_no_faults():
     assert result.fault_codes == frozenset() and result.conditions == []
     assert len(result.holds) == 1
     hold = result.holds[0]
-    assert hold["start_s"] == pytest.approx(STAND_S + DOWN_S, abs=0.1)
-    assert hold["duration_s"] == pytest.approx(6.0, abs=0.1)
-    assert hold["good_form_s"] == pytest.approx(6.0, abs=0.15)
-    assert hold["max_trunk_inclination_deg"] == pytest.approx(65.0, abs=0.5)
-    assert hold["max_hip_flexion_deg"] == pytest.approx(79.0, abs=0.5)
-    assert hold["knee_flexion_deg"] == pytest.approx(14.0, abs=0.5)
+    assert hold.start_s == pytest.approx(STAND_S + DOWN_S, abs=0.1)
+    assert hold.duration_s == pytest.approx(6.0, abs=0.1)
+    assert hold.good_form_s == pytest.approx(6.0, abs=0.15)
+    assert hold.max_trunk_inclination_deg == pytest.approx(65.0, abs=0.5)
+    assert hold.max_hip_flexion_deg == pytest.approx(79.0, abs=0.5)
+    assert hold.knee_flexion_deg == pytest.approx(14.0, abs=0.5)
     phases = [f.phase for f in feedback]
     order = [p for i, p in enumerate(phases) if i == 0 or p != phases[i - 1]]
     assert order == ["standing", "hinging", "holding", "returning", "standing"]
-    assert result.summary["hip_hinge"] is True
-    assert result.summary["forward_leg"] == "none" and result.working_side is None
+    assert result.summary.hip_hinge is True
+    assert result.summary.forward_leg == "none" and result.working_side is None
 
 
 @pytest.mark.parametrize("hold_s", [2.0, 4.0, 12.5])
 def test_hold_duration_is_timed_within_a_tenth_of_a_second(hold_s):
     _, result = run("origin-stretch", hinge_clip(hold_s=hold_s))
-    assert [round(h["duration_s"], 1) for h in result.holds] == [pytest.approx(hold_s, abs=0.1)]
+    assert [round(h.duration_s, 1) for h in result.holds] == [pytest.approx(hold_s, abs=0.1)]
 
 
 def test_live_hold_counter_runs_while_holding():
@@ -43,8 +43,8 @@ def test_live_hold_counter_runs_while_holding():
     holding = [f for f in feedback if f.phase == "holding"]
     # Live: the start is timed from the completed approach; the end is the last frame in
     # the band around the held angle (a little generous).
-    assert holding[-1].counters["hold_s"] == pytest.approx(6.0, abs=0.35)
-    assert all(f.counters["good_hold_s"] <= f.counters["hold_s"] + 1e-9 for f in feedback)
+    assert holding[-1].counters.hold_s == pytest.approx(6.0, abs=0.35)
+    assert all(f.counters.good_hold_s <= f.counters.hold_s + 1e-9 for f in feedback)
     assert all(f.good_form is None for f in feedback[:30])   # standing: not judged
 
 
@@ -57,7 +57,7 @@ def test_short_pause_is_not_a_hold():
 def test_staggered_stance_reports_the_forward_leg_and_ignores_the_bent_back_knee(facing):
     clip = hinge_clip(thigh=25.0, knee=8.0, back_leg={"thigh": -5.0, "knee": 45.0}, facing=facing)
     _, result = run("origin-stretch", clip)
-    assert result.summary["forward_leg"] == "left" and result.working_side == "left"
+    assert result.summary.forward_leg == "left" and result.working_side == "left"
     assert "knees_bent" not in result.fault_codes
 
 
@@ -83,7 +83,7 @@ def test_forward_leg_survives_label_swaps():
     clip = hinge_clip(thigh=25.0, knee=8.0, back_leg={"thigh": -5.0, "knee": 45.0})
     swapped = [swap_sides(s) if i % 10 < 2 else s for i, s in enumerate(clip)]
     _, result = run("origin-stretch", swapped)
-    assert result.summary["forward_leg"] == "left"
+    assert result.summary.forward_leg == "left"
     assert "knees_bent" not in result.fault_codes
 
 
@@ -128,8 +128,8 @@ def test_bouncing_during_the_hold_is_flagged_and_the_hold_still_counts():
         return 4.0 * (1 - np.cos(2 * np.pi * 1.4 * t))   # 8 deg pulses at 1.4 Hz
     _, result = run("origin-stretch", hinge_clip(hold_s=5.0, wobble=bounce))
     assert result.fault_codes == {"bouncing"}
-    assert len(result.holds) == 1 and result.holds[0]["bounced"] is True
-    assert result.holds[0]["duration_s"] == pytest.approx(5.0, abs=0.6)
+    assert len(result.holds) == 1 and result.holds[0].bounced is True
+    assert result.holds[0].duration_s == pytest.approx(5.0, abs=0.6)
 
 
 def test_breathing_and_jitter_are_not_bouncing():
@@ -139,7 +139,7 @@ def test_breathing_and_jitter_are_not_bouncing():
         return 0.6 * np.sin(2 * np.pi * 0.25 * t) + rng.normal(0.0, 0.7)
     _, result = run("origin-stretch", hinge_clip(hold_s=6.0, wobble=breathe))
     assert result.fault_codes == frozenset()
-    assert result.holds[0]["duration_s"] == pytest.approx(6.0, abs=0.3)
+    assert result.holds[0].duration_s == pytest.approx(6.0, abs=0.3)
 
 
 def test_rounded_back_cue_is_shown_once_with_cooldown():
@@ -153,8 +153,8 @@ def test_rounded_back_cue_is_shown_once_with_cooldown():
 
 def test_rounded_back_score_proxies():
     th = OriginStretchThresholds()
-    flat = measure(figure(0.0, trunk=70, thigh_l=15, thigh_r=15, knee_l=15, knee_r=15, neck=0), th)
-    tucked = measure(figure(0.0, trunk=70, thigh_l=15, thigh_r=15, knee_l=15, knee_r=15, neck=80), th)
+    flat = stretch_frame(figure(0.0, trunk=70, thigh_l=15, thigh_r=15, knee_l=15, knee_r=15, neck=0), th)
+    tucked = stretch_frame(figure(0.0, trunk=70, thigh_l=15, thigh_r=15, knee_l=15, knee_r=15, neck=80), th)
     assert rounded_back_score(flat, th) == 0.0
     assert rounded_back_score(tucked, th) >= th.rounded_score_on
-    assert np.isnan(rounded_back_score(measure(figure(0.0, facing=0), th), th))
+    assert np.isnan(rounded_back_score(stretch_frame(figure(0.0, facing=0), th), th))

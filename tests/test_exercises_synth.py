@@ -60,7 +60,7 @@ def test_analyser_finds_the_planned_events_and_faults(spec):
     assert len(result.holds) == len(plan.holds)
     for hold, (start, end) in zip(result.holds, plan.holds):
         tol = 0.5 if "bouncing" in planned else 0.15
-        assert hold["duration_s"] == pytest.approx(end - start, abs=tol)
+        assert hold.duration_s == pytest.approx(end - start, abs=tol)
     for rep, (start, end) in zip(result.reps, plan.reps):
-        assert rep["start_s"] == pytest.approx(start, abs=0.15)
-        assert rep["end_s"] == pytest.approx(end, abs=0.15)
+        assert rep.start_s == pytest.approx(start, abs=0.15)
+        assert rep.end_s == pytest.approx(end, abs=0.15)

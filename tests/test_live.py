@@ -478,10 +478,12 @@ def _status(stage: fr.Stage, message: str | None = None) -> fr.FramingStatus:
 
 def test_speaker_says_guidance_when_it_changes_then_get_ready_go_then_new_cues_only() -> None:
     from posecoach.exercises.base import FrameFeedback
+    from posecoach.exercises.origin_stretch import StretchCounters
     from posecoach.live.voice import CueSpeaker
 
     def fb(cue: str | None, new: bool) -> FrameFeedback:
-        return FrameFeedback(0.0, "holding", cue, True, {}, cue_is_new=new)
+        return FrameFeedback(0.0, "holding", cue, True, StretchCounters(0.0, 0.0, 0.0, 0.0),
+                             cue_is_new=new)
 
     speaker = CueSpeaker()
     said = [

@@ -10,7 +10,7 @@ import pytest
 from posecoach.exercises.base import FrameFeedback
 from posecoach.landmarks import PoseLandmark as L
 from posecoach.render import Annotator, AnnotatorStyle
-from tests.test_report_builders import nobody, pose_at
+from tests.test_report_builders import AnyCounters, nobody, pose_at
 
 W, H = 1280, 720
 
@@ -22,7 +22,7 @@ def blank() -> np.ndarray:
 def feedback(good_form: bool | None = True, cue: str | None = None, conditions: tuple[str, ...] = (),
              **counters: float) -> FrameFeedback:
     return FrameFeedback(t_s=1.0, phase="holding", cue=cue, good_form=good_form,
-                         counters=counters or {"hold_s": 5.0, "good_hold_s": 4.0},
+                         counters=AnyCounters(**(counters or {"hold_s": 5.0, "good_hold_s": 4.0})),
                          active_faults=() if good_form is not False else ("rounded_back",),
                          active_conditions=conditions)
 
@@ -102,7 +102,7 @@ def test_every_exercise_panel_draws(exercise: str) -> None:
     img = Annotator().annotate(blank(), pose_at(0.5, width=W, height=H),
                                feedback(cue="Keep your back flat", hold_s=3.0, swings=2.0, reps=3.0,
                                         last_peak_knee_flexion_deg=90.0,
-                                        last_peak_hip_extension_deg=8.0), exercise)
+                                        last_peak_thigh_lift_deg=8.0), exercise)
     assert changed(img, blank()).sum() > 5000
 
 

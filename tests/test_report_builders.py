@@ -7,14 +7,17 @@ ExerciseResult is written by hand so each test states exactly what it reports.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import dataclasses
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
 from posecoach.analysis import ClipAnalysis
-from posecoach.exercises.base import Cue, ExerciseResult, Fault, FrameFeedback
+from posecoach.exercises import find_spec
+from posecoach.exercises.base import Cue, ExerciseResult, Fault, FrameFeedback, json_safe
+from posecoach.exercises.records import Hold, LiveCounters, Record, Rep, Summary, Swing
 from posecoach.kinematics import View, angles_from_points
 from posecoach.pipeline import Measurement
 from posecoach.sample import PoseSample
@@ -48,6 +51,58 @@ def measurement(s: PoseSample) -> Measurement:
                        back_bulge=float("nan"))
 
 
+R = TypeVar("R", bound=Record)
+
+
+_EMPTY = {"bool": False, "int": 0}   # by annotation (the records use future annotations)
+
+
+def record(cls: type[R], given: Mapping[str, Any] | R) -> R:
+    """A typed record from the fields a test cares about (the rest empty: None, 0, False)."""
+    if isinstance(given, cls):
+        return given
+    values = dict(given)
+    return cls(**{f.name: values.get(f.name, _EMPTY.get(str(f.type))) for f in dataclasses.fields(cls)})
+
+
+@dataclasses.dataclass(frozen=True)
+class DictSummary(Summary):
+    """A summary of arbitrary keys (for tests of what the report does with odd values)."""
+
+    values: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = json_safe(self.values)
+        return out
+
+
+def summary_for(exercise: str, values: Mapping[str, Any] | None) -> Summary:
+    """The exercise's typed summary with `values` (None: a few plausible defaults); a
+    DictSummary where `values` has keys the exercise's summary does not."""
+    spec = find_spec(exercise)
+    if values is None:
+        values = {"holds": 1, "total_hold_s": 1.0, "max_trunk_inclination_deg": 60.0}
+        if spec is not None:
+            values = {k: v for k, v in values.items() if k in spec.summary_type.field_names()}
+    if spec is not None and set(values) <= set(spec.summary_type.field_names()):
+        return record(spec.summary_type, values)
+    return DictSummary(dict(values))
+
+
+@dataclasses.dataclass(frozen=True)
+class AnyCounters(LiveCounters):
+    """Every live counter the shipped exercises have, for drawing tests."""
+
+    hold_s: float = 0.0
+    good_hold_s: float = 0.0
+    swings: float = 0.0
+    last_amplitude_deg: float = 0.0
+    reps: float = 0.0
+    knee_flexion_deg: float = 0.0
+    last_peak_knee_flexion_deg: float = 0.0
+    last_peak_thigh_lift_deg: float = 0.0
+
+
 def make_analysis(exercise: str = "origin-stretch", n: int = 60, fps: float = FPS,
                   faults: Sequence[Fault] = (), conditions: Sequence[Fault] = (),
                   holds: Sequence[dict[str, Any]] | None = None,
@@ -70,15 +125,15 @@ def make_analysis(exercise: str = "origin-stretch", n: int = 60, fps: float = FP
         judged = None if not s.detected or cond else (False if active else good_form)
         feedback.append(FrameFeedback(
             t_s=s.t_s, phase="holding" if s.detected else "no_person", cue=cue, good_form=judged,
-            counters={"hold_s": s.t_s, "good_hold_s": s.t_s / 2, "swings": float(i // 10),
-                      "last_amplitude_deg": 20.0 + i, "reps": float(i // 20),
-                      "last_peak_knee_flexion_deg": 90.0},
+            counters=AnyCounters(hold_s=s.t_s, good_hold_s=s.t_s / 2, swings=float(i // 10),
+                                 last_amplitude_deg=20.0 + i, reps=float(i // 20),
+                                 last_peak_knee_flexion_deg=90.0),
             active_faults=active, active_conditions=cond))
     result = ExerciseResult(
         exercise=exercise, working_side="right",
-        summary=summary if summary is not None else {"holds": len(holds), "total_hold_s": 1.0,
-                                                     "max_trunk_inclination_deg": 60.0},
-        holds=list(holds), swings=list(swings), reps=list(reps), faults=list(faults),
+        summary=summary_for(exercise, summary),
+        holds=[record(Hold, h) for h in holds], swings=[record(Swing, x) for x in swings],
+        reps=[record(Rep, r) for r in reps], faults=list(faults),
         cues=list(cues), conditions=list(conditions))
     duration = n / fps if kind == "video" else 0.0
     info = MediaInfo(path=path, kind=kind, fps=fps if kind == "video" else 0.0,

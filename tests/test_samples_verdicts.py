@@ -51,7 +51,7 @@ def test_counts_amplitudes_and_holds_match(clip, full_model):
     assert len(result.swings) == len(events["swings"])
     assert len(result.reps) == len(events["reps"])
     for got, want in zip(result.swings, events["swings"]):
-        assert got["amplitude_deg"] == pytest.approx(want["amplitude_deg"], abs=SWING_TOL_DEG)
+        assert got.amplitude_deg == pytest.approx(want["amplitude_deg"], abs=SWING_TOL_DEG)
     assert len(result.holds) == len(events["holds"])
     for got, want in zip(result.holds, events["holds"]):
-        assert got["duration_s"] == pytest.approx(want["duration_s"], abs=HOLD_TOL_S)
+        assert got.duration_s == pytest.approx(want["duration_s"], abs=HOLD_TOL_S)

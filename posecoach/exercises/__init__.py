@@ -4,11 +4,13 @@ Public API (everything a pipeline, CLI or web app needs)::
 
     from posecoach import exercises
 
-    exercises.EXERCISE_IDS                        # ("origin-stretch", "leg-swing", "curl-hip-lift")
+    exercises.exercise_ids()                      # ("origin-stretch", "leg-swing", "curl-hip-lift")
+    spec = exercises.spec_for("leg-swing")        # ExerciseSpec: title, panel, charts, metrics...
     analyser = exercises.create("leg-swing")      # ConfigError lists valid ids otherwise
     for sample in samples:                        # live or offline: the same code
         feedback = analyser.update(sample)        # FrameFeedback: phase, cue, counters, faults
-    result = analyser.result()                    # ExerciseResult; result.to_dict() is JSON-safe
+    result = analyser.result()                    # ExerciseResult of typed records (records.py);
+                                                  # result.to_dict() is report.json's part
     exercises.detect_exercise(samples)            # for --exercise auto
     exercises.analyse(samples, "origin-stretch")  # update() over a clip, then result()
     exercises.ExerciseConfig.from_dict({...})     # every threshold; unknown keys are errors
@@ -24,18 +26,24 @@ from posecoach.exercises.base import (
     Fault,
     FrameFeedback,
 )
+from posecoach.exercises.records import Hold, LiveCounters, Rep, Summary, Swing
 from posecoach.exercises.registry import (
-    ANALYSERS,
     EXERCISE_IDS,
+    SPECS,
     analyse,
     create,
     detect_exercise,
+    exercise_ids,
+    find_spec,
+    spec_for,
+    title_of,
 )
+from posecoach.exercises.spec import ExerciseSpec
 from posecoach.exercises.thresholds import ExerciseConfig
 
-create_analyser = create
-
 __all__ = [
-    "ANALYSERS", "EXERCISE_IDS", "Cue", "ExerciseAnalyser", "ExerciseConfig", "ExerciseResult",
-    "Fault", "FrameFeedback", "analyse", "create", "create_analyser", "detect_exercise",
+    "EXERCISE_IDS", "SPECS", "Cue", "ExerciseAnalyser", "ExerciseConfig", "ExerciseResult",
+    "ExerciseSpec", "Fault", "FrameFeedback", "Hold", "LiveCounters", "Rep", "Summary", "Swing",
+    "analyse", "create", "detect_exercise", "exercise_ids", "find_spec", "spec_for",
+    "title_of",
 ]

@@ -8,40 +8,21 @@ Verdicts, counts and metrics never contain NaN: unmeasurable values are ``None``
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
-import numpy as np
-
+from posecoach.exercises.records import (
+    Hold,
+    LiveCounters,
+    Rep,
+    Summary,
+    Swing,
+    json_safe,
+    opt,
+)
 from posecoach.sample import PoseSample
 
-
-def json_safe(value: Any) -> Any:
-    """Plain JSON types: NaN/inf -> None, numpy -> Python, tuples -> lists."""
-    if hasattr(value, "to_dict"):
-        return value.to_dict()
-    if isinstance(value, Mapping):
-        return {str(k): json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [json_safe(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return [json_safe(v) for v in value.tolist()]
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        f = float(value)
-        return f if math.isfinite(f) else None
-    return value
-
-
-def opt(value: float, ndigits: int = 2) -> float | None:
-    """A metric for a result: rounded, or None when not measurable."""
-    f = float(value)
-    return round(f, ndigits) if math.isfinite(f) else None
+__all__ = ["Cue", "ExerciseAnalyser", "ExerciseResult", "Fault", "FrameFeedback", "json_safe", "opt"]
 
 
 @dataclass(frozen=True)
@@ -83,7 +64,7 @@ class FrameFeedback:
         `cue_is_new` is True only on the frame it first appears (e.g. for speech).
     good_form: True/False while form is being judged, None when it is not (standing,
         no person, wrong view).
-    counters: live numbers, never NaN (hold_s, good_hold_s, swings, reps, ...).
+    counters: the exercise's typed live numbers, never NaN (also a read-only mapping).
     active_faults / active_conditions: codes active on this frame.
     """
 
@@ -91,7 +72,7 @@ class FrameFeedback:
     phase: str
     cue: str | None
     good_form: bool | None
-    counters: Mapping[str, float]
+    counters: LiveCounters
     active_faults: tuple[str, ...] = ()
     active_conditions: tuple[str, ...] = ()
     cue_is_new: bool = False
@@ -109,21 +90,27 @@ class FrameFeedback:
 class ExerciseResult:
     """The analysis of a whole set.
 
-    holds / swings / reps: one dict per event (keys documented by each analyser);
-    faults: form faults; conditions: recording conditions (wrong view, out of frame, ...),
-    each with its guidance text. summary: the set's metrics (None where unmeasurable).
+    holds / swings / reps: typed event records (an exercise fills the list of its spec's
+    event type); faults: form faults; conditions: recording conditions (wrong view, out of
+    frame, ...), each with its guidance text. summary: the exercise's typed Summary
+    (None where unmeasurable).
     """
 
     exercise: str
     working_side: str | None
-    summary: dict[str, Any]
-    holds: list[dict[str, Any]] = field(default_factory=list)
-    swings: list[dict[str, Any]] = field(default_factory=list)
-    reps: list[dict[str, Any]] = field(default_factory=list)
+    summary: Summary
+    holds: list[Hold] = field(default_factory=list)
+    swings: list[Swing] = field(default_factory=list)
+    reps: list[Rep] = field(default_factory=list)
     faults: list[Fault] = field(default_factory=list)
     cues: list[Cue] = field(default_factory=list)
     conditions: list[Fault] = field(default_factory=list)
     settings: dict[str, Any] = field(default_factory=dict)   # effective thresholds used
+
+    @property
+    def events(self) -> list[Hold] | list[Swing] | list[Rep]:
+        """The set's events, whichever kind they are."""
+        return self.holds or self.swings or self.reps
 
     @property
     def fault_codes(self) -> frozenset[str]:

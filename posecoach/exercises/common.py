@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from posecoach.exercises.base import Cue, Fault, FrameFeedback
+from posecoach.exercises.records import LiveCounters
 from posecoach.exercises.cues import CueArbiter, message_for
 from posecoach.exercises.thresholds import CommonThresholds, CueThresholds
 from posecoach.kinematics import View
@@ -325,7 +326,7 @@ class Coach:
         self.conditions.update(sample)
         return dt
 
-    def finish(self, phase: str, good_form: bool | None, counters: dict[str, float],
+    def finish(self, phase: str, good_form: bool | None, counters: LiveCounters,
                extra_cues: Sequence[str] = ()) -> FrameFeedback:
         t_s = self.last_t
         conditions = self.conditions.active(t_s)
@@ -333,9 +334,8 @@ class Coach:
         text, new = self.arbiter.update(t_s, [*conditions, *faults, *extra_cues])
         if new and self.arbiter.last is not None:
             self._cues.append(self.arbiter.last)
-        clean = {k: (float(v) if finite(v) else 0.0) for k, v in counters.items()}
         return FrameFeedback(t_s=t_s, phase=phase, cue=text, good_form=good_form,
-                             counters=clean, active_faults=faults,
+                             counters=counters.cleaned(), active_faults=faults,
                              active_conditions=conditions, cue_is_new=new)
 
     def cue_history(self) -> list[Cue]:

@@ -7,17 +7,15 @@ elevation is measured against the person's own resting thigh line; the pelvis is
 watched through the trunk line (hips rising relative to the shoulders).
 Faults (one event per rep): partial_range, no_hip_lift, pelvis_lift.
 
-Rep dicts: rep (1-based), side (the curling leg), start_s, end_s, duration_s (tempo), peak_t_s,
-peak_knee_flexion_deg, peak_hip_extension_deg (hip extension behind the trunk line, i.e.
--min hip_flexion, >= 0), peak_thigh_lift_deg (thigh elevation above the person's own
-resting thigh line: what the faults use), peak_pelvis_rise_deg and
-pelvis_rise_at_lift_deg (trunk-line tilt, hips up, relative to rest).
+Events: `Rep` records (records.py; peak_hip_extension_deg is -min hip_flexion, >= 0;
+peak_thigh_lift_deg, the elevation above the person's own resting thigh line, is what the
+faults use); summary `CurlSummary`; live `CurlCounters`; the contract: `SPEC`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 from posecoach.exercises.base import ExerciseResult, Fault, FrameFeedback, opt
 from posecoach.exercises.common import (
@@ -31,11 +29,22 @@ from posecoach.exercises.common import (
 )
 from posecoach.exercises.cues import CueArbiter, message_for
 from posecoach.exercises.holds import excursion_bounds
+from posecoach.exercises.records import LiveCounters, Rep, Summary, described
+from posecoach.exercises.spec import (
+    ExerciseSpec,
+    Panel,
+    PanelLine,
+    PanelMeter,
+    ProgressionMetric,
+    from_summary,
+    max_over_events,
+)
 from posecoach.exercises.thresholds import CurlHipLiftThresholds, ExerciseConfig
 from posecoach.kinematics import View
 from posecoach.sample import PoseSample
 
 EXERCISE_ID = "curl-hip-lift"
+KNEE_METER_MAX_DEG = 140.0   # the panel's knee meter is full at this flexion
 FORM_FAULTS = ("partial_range", "no_hip_lift", "pelvis_lift")
 _DEFAULT_REST = {"thigh": -90.0, "trunk": 90.0}
 
@@ -50,7 +59,7 @@ class ProneFrame:
     prone: bool | None
 
 
-def measure(sample: PoseSample, th: CurlHipLiftThresholds) -> ProneFrame:
+def prone_frame(sample: PoseSample, th: CurlHipLiftThresholds) -> ProneFrame:
     """The curling leg (larger knee flexion) and whether the body lies prone."""
     knees = {s: angle(sample, f"knee_flexion_{s}") for s in SIDES}
     thighs = {s: angle(sample, f"thigh_angle_{s}") for s in SIDES}
@@ -70,6 +79,36 @@ def measure(sample: PoseSample, th: CurlHipLiftThresholds) -> ProneFrame:
         prone = abs(trunk - 90.0) <= th.prone_trunk_tol_deg and (
             not lying_thighs or min(lying_thighs) <= th.prone_max_thigh_deg)
     return ProneFrame(side, knees[side] if side else NAN, thigh, hip, trunk, prone)
+
+
+@dataclass(frozen=True)
+class CurlCounters(LiveCounters):
+    """Live numbers of the prone curl + hip lift."""
+
+    reps: float = described("reps so far")
+    knee_flexion_deg: float = described("the curling knee's flexion now", "knee")
+    thigh_lift_deg: float = described("thigh elevation above its resting line now", "thigh lift")
+    last_peak_knee_flexion_deg: float = described("highest curl of the last rep", "last curl to")
+    last_peak_thigh_lift_deg: float = described("highest thigh lift of the last rep",
+                                                "last thigh lift")
+
+
+@dataclass(frozen=True)
+class CurlSummary(Summary):
+    """The curl set's metrics."""
+
+    reps: int = described("number of reps")
+    prone_share: float | None = described("share of the frames lying face down", "lying prone")
+    max_knee_flexion_deg: float | None = described("the largest knee flexion seen", "deepest curl")
+    best_peak_knee_flexion_deg: float | None = described("the highest curl of any rep",
+                                                         "best curl")
+    mean_peak_hip_extension_deg: float | None = described(
+        "mean of each rep's largest hip extension", "mean hip extension")
+    mean_peak_thigh_lift_deg: float | None = described(
+        "mean of each rep's highest thigh lift", "mean thigh lift")
+    mean_duration_s: float | None = described("mean rep duration (tempo)", "mean tempo")
+    reps_with_hip_lift: int = described("reps whose thigh lifted off the floor",
+                                        "reps with a hip lift")
 
 
 @dataclass
@@ -105,7 +144,7 @@ class CurlHipLiftAnalyser:
         self._rest = {k: Window(self._th.rest_window_s) for k in _DEFAULT_REST}
         self._rep: _Rep | None = None
         self._done: list[_Rep] = []
-        self._reps: list[dict[str, Any]] = []      # live records (threshold-crossing bounds)
+        self._reps: list[Rep] = []      # live records (threshold-crossing bounds)
         self._knee_t: list[float] = []
         self._knee: list[float] = []
         self._below_end_t = NAN           # last time the knee was under rep_end
@@ -120,7 +159,7 @@ class CurlHipLiftAnalyser:
         return self._phase
 
     @property
-    def reps(self) -> list[dict[str, Any]]:
+    def reps(self) -> list[Rep]:
         """Reps so far, with live (threshold-crossing) bounds; result() refines them."""
         return list(self._reps)
 
@@ -132,7 +171,7 @@ class CurlHipLiftAnalyser:
         self._coach.begin(sample)
         t = self._coach.last_t
         th = self._th
-        f = measure(sample, th) if sample.detected else None
+        f = prone_frame(sample, th) if sample.detected else None
         judge = f is not None and sample.view != View.FRONT
         if f is not None and f.prone is not None:
             self._frames += 1
@@ -150,12 +189,13 @@ class CurlHipLiftAnalyser:
         faults = self._coach.faults.active(t)
         form = [c for c in faults if c in FORM_FAULTS]
         good_form = (not form) if judge and self._rep is not None else (False if form else None)
-        last = self._reps[-1] if self._reps else {}
-        counters = {"reps": float(len(self._reps)),
-                    "knee_flexion_deg": f.knee if f is not None else 0.0,
-                    "thigh_lift_deg": lift,
-                    "last_peak_knee_flexion_deg": last.get("peak_knee_flexion_deg") or 0.0,
-                    "last_peak_thigh_lift_deg": last.get("peak_thigh_lift_deg") or 0.0}
+        last = self._reps[-1] if self._reps else None
+        counters = CurlCounters(
+            reps=float(len(self._reps)),
+            knee_flexion_deg=f.knee if f is not None else 0.0,
+            thigh_lift_deg=lift,
+            last_peak_knee_flexion_deg=(last.peak_knee_flexion_deg if last else None) or 0.0,
+            last_peak_thigh_lift_deg=(last.peak_thigh_lift_deg if last else None) or 0.0)
         return self._coach.finish(self._phase, good_form, counters)
 
     def _step(self, t: float, f: ProneFrame, lift: float, pelvis: float) -> None:
@@ -203,9 +243,9 @@ class CurlHipLiftAnalyser:
         self._reps.append(record)
         self._side.add(rep.sides.winner(0.5))
         for code in self._rep_faults(record):
-            self._coach.faults.add_event(code, record["start_s"], record["end_s"], t + 3.0)
+            self._coach.faults.add_event(code, record.start_s or 0.0, record.end_s or 0.0, t + 3.0)
 
-    def _rep_record(self, rep: _Rep, number: int, refine: bool = False) -> dict[str, Any]:
+    def _rep_record(self, rep: _Rep, number: int, refine: bool = False) -> Rep:
         start_s, end_s = rep.start_s, rep.end_s
         if refine:
             start_s, end_s = excursion_bounds(self._knee_t, self._knee, start_s, rep.peak_t, end_s)
@@ -215,30 +255,31 @@ class CurlHipLiftAnalyser:
                 start_s = max(start_s, self._done[i - 1].end_s)
             if 0 <= i < len(self._done) - 1:
                 end_s = min(end_s, self._done[i + 1].start_s)
-        return {
-            "rep": number, "side": rep.sides.winner(0.5),
-            "start_s": opt(start_s, 3), "end_s": opt(end_s, 3),
-            "duration_s": opt(end_s - start_s, 3), "peak_t_s": opt(rep.peak_t, 3),
-            "peak_knee_flexion_deg": opt(rep.peak_knee, 1),
-            "peak_hip_extension_deg": opt(max(0.0, -rep.min_hip_flexion), 1)
+        return Rep(
+            rep=number, side=rep.sides.winner(0.5),
+            start_s=opt(start_s, 3), end_s=opt(end_s, 3),
+            duration_s=opt(end_s - start_s, 3), peak_t_s=opt(rep.peak_t, 3),
+            peak_knee_flexion_deg=opt(rep.peak_knee, 1),
+            peak_hip_extension_deg=opt(max(0.0, -rep.min_hip_flexion), 1)
             if finite(rep.min_hip_flexion) else None,
-            "peak_thigh_lift_deg": opt(rep.peak_lift, 1),
-            "peak_pelvis_rise_deg": opt(rep.peak_pelvis, 1),
-            "pelvis_rise_at_lift_deg": opt(rep.pelvis_at_lift, 1),
-        }
+            peak_thigh_lift_deg=opt(rep.peak_lift, 1),
+            peak_pelvis_rise_deg=opt(rep.peak_pelvis, 1),
+            pelvis_rise_at_lift_deg=opt(rep.pelvis_at_lift, 1),
+        )
 
-    def _rep_faults(self, r: dict[str, Any], best_knee: float | None = None) -> list[str]:
+    def _rep_faults(self, r: Rep, best_knee: float | None = None) -> list[str]:
         th = self._th
+        # A counted rep's peak is measured (finite) by construction.
+        knee = r.peak_knee_flexion_deg or 0.0
         best = best_knee if best_knee is not None else max(
-            [x["peak_knee_flexion_deg"] for x in self._reps] or [r["peak_knee_flexion_deg"]])
+            [x.peak_knee_flexion_deg or 0.0 for x in self._reps] or [knee])
         codes = []
-        knee = r["peak_knee_flexion_deg"]
         if knee < th.partial_min_deg or knee < th.partial_rel * best:
             codes.append("partial_range")
-        lift = r["peak_thigh_lift_deg"]
+        lift = r.peak_thigh_lift_deg
         if lift is not None and lift < th.lift_min_deg:
             codes.append("no_hip_lift")
-        pelvis = r["pelvis_rise_at_lift_deg"]
+        pelvis = r.pelvis_rise_at_lift_deg
         if lift is not None and pelvis is not None and lift >= th.lift_min_deg \
                 and pelvis >= th.pelvis_rise_deg and pelvis >= th.pelvis_share * lift:
             codes.append("pelvis_lift")
@@ -248,22 +289,22 @@ class CurlHipLiftAnalyser:
         """The set so far: rep bounds refined to when each curl began and ended, and range
         re-judged against the best rep of the whole set."""
         reps = [self._rep_record(rep, i + 1, refine=True) for i, rep in enumerate(self._done)]
-        best = max((r["peak_knee_flexion_deg"] for r in reps), default=None)
+        best = max((r.peak_knee_flexion_deg or 0.0 for r in reps), default=None)
         faults = [f for f in self._coach.faults.faults() if f.code not in FORM_FAULTS]
-        faults += [Fault(code, r["start_s"], r["end_s"], message_for(code))
+        faults += [Fault(code, r.start_s or 0.0, r.end_s or 0.0, message_for(code))
                    for r in reps for code in self._rep_faults(r, best)]
         faults.sort(key=lambda x: (x.start_s, x.code))
-        summary: dict[str, Any] = {
-            "reps": len(reps),
-            "prone_share": opt(self._prone_frames / self._frames, 2) if self._frames else None,
-            "max_knee_flexion_deg": opt(self._max_knee, 1),
-            "best_peak_knee_flexion_deg": best,
-            "mean_peak_hip_extension_deg": _mean(r["peak_hip_extension_deg"] for r in reps),
-            "mean_peak_thigh_lift_deg": _mean(r["peak_thigh_lift_deg"] for r in reps),
-            "mean_duration_s": _mean(r["duration_s"] for r in reps),
-            "reps_with_hip_lift": sum(1 for r in reps if (r["peak_thigh_lift_deg"] or 0.0)
-                                      >= self._th.lift_min_deg),
-        }
+        summary = CurlSummary(
+            reps=len(reps),
+            prone_share=opt(self._prone_frames / self._frames, 2) if self._frames else None,
+            max_knee_flexion_deg=opt(self._max_knee, 1),
+            best_peak_knee_flexion_deg=best,
+            mean_peak_hip_extension_deg=_mean(r.peak_hip_extension_deg for r in reps),
+            mean_peak_thigh_lift_deg=_mean(r.peak_thigh_lift_deg for r in reps),
+            mean_duration_s=_mean(r.duration_s for r in reps),
+            reps_with_hip_lift=sum(1 for r in reps if (r.peak_thigh_lift_deg or 0.0)
+                                   >= self._th.lift_min_deg),
+        )
         return ExerciseResult(
             settings=self._settings,
             exercise=EXERCISE_ID, working_side=self._side.winner(), summary=summary, reps=reps,
@@ -271,6 +312,39 @@ class CurlHipLiftAnalyser:
             conditions=self._coach.conditions.conditions())
 
 
-def _mean(values: Any) -> float | None:
+def _mean(values: Iterable[float | None]) -> float | None:
     vals = [v for v in values if v is not None and finite(v)]
     return opt(sum(vals) / len(vals), 2) if vals else None
+
+
+# ---------------------------------------------------------------- the contract
+SPEC = ExerciseSpec(
+    id=EXERCISE_ID, title="Prone curl + hip lift", event_noun=("rep", "reps"),
+    event_type=Rep, summary_type=CurlSummary, counters_type=CurlCounters,
+    analyser=CurlHipLiftAnalyser, needs_mask=False,
+    panel=Panel(headline=PanelLine("reps", "reps", "{:.0f}"),
+                lines=(PanelLine("last curl to", "last_peak_knee_flexion_deg", shown_after="reps"),
+                       PanelLine("thigh lift", "last_peak_thigh_lift_deg", shown_after="reps")),
+                meter=PanelMeter("knee_flexion_deg", KNEE_METER_MAX_DEG,
+                                 marker="last_peak_knee_flexion_deg")),
+    angle_series=("knee_flexion_{side}", "thigh_angle_{side}", "trunk_inclination"),
+    chart_events="reps shaded blue", charts=("reps",),
+    progression=(
+        ProgressionMetric("curl_range_deg", "Curl range (peak knee flexion)", "deg",
+                          "the highest curl of the session",
+                          from_summary("best_peak_knee_flexion_deg",
+                                       from_summary("max_knee_flexion_deg",
+                                                    max_over_events("reps",
+                                                                    "peak_knee_flexion_deg")))),
+        ProgressionMetric("hip_lift_deg", "Hip lift (thigh off the floor)", "deg",
+                          "the mean thigh lift of the reps",
+                          from_summary("mean_peak_thigh_lift_deg",
+                                       from_summary("mean_peak_hip_extension_deg",
+                                                    max_over_events("reps",
+                                                                    "peak_thigh_lift_deg")))),
+        ProgressionMetric("reps", "Reps", "", "the number of reps",
+                          from_summary("reps", lambda r: float(len(r.get("reps") or [])) or None)),
+    ),
+    good_detail=lambda s: (f", knee curled to {s.max_knee_flexion_deg:.0f} degrees"
+                           if s.max_knee_flexion_deg is not None else ""),
+)

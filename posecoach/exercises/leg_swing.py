@@ -10,11 +10,9 @@ far_leg_swinging, when the swinging leg is the one away from the camera (hidden 
 the standing leg at the back of each swing, so its arcs are not trustworthy and are not
 judged for progression).
 
-Swing dicts: swing (1-based), side (label of the swinging leg at the forward peak),
-start_s (the backward peak before it, at most as long before the forward peak as the
-backward peak is after it), forward_peak_t_s, forward_peak_deg, backward_peak_t_s,
-backward_peak_deg, amplitude_deg (forward - backward thigh angle), hip_amplitude_deg
-(the same arc relative to the trunk line), trunk_sway_deg, stance_knee_deg.
+Events: `Swing` records (records.py; a swing's start is the backward peak before it, at
+most as long before the forward peak as the backward peak is after it); summary
+`SwingSummary`; live `SwingCounters`; the contract with the rest of PoseCoach: `SPEC`.
 """
 
 from __future__ import annotations
@@ -41,6 +39,19 @@ from posecoach.exercises.common import (
     nanmedian,
 )
 from posecoach.exercises.cues import CueArbiter
+from posecoach.exercises.records import LiveCounters, Summary, Swing, described
+from posecoach.exercises.spec import (
+    ExerciseSpec,
+    Panel,
+    PanelBars,
+    PanelLine,
+    ProgressionMetric,
+    ReportReader,
+    events_of,
+    max_of,
+    number,
+    summary_of,
+)
 from posecoach.exercises.thresholds import ExerciseConfig, LegSwingThresholds
 from posecoach.kinematics import ANGLE_INDEX, View, angles_from_points, near_side, pelvis_centre
 from posecoach.sample import PoseSample
@@ -130,20 +141,58 @@ def sway_deg(trunk: np.ndarray, thigh: np.ndarray, arc: float) -> float:
     return abs(float(np.dot(x, y)) / var) * arc if var > 0 else NAN
 
 
-def progression(amplitudes: list[float], th: LegSwingThresholds) -> dict[str, Any]:
+@dataclass(frozen=True)
+class SwingTrend:
+    """How the swing amplitude progressed over the set."""
+
+    trend_deg_per_swing: float | None    # least-squares slope
+    plateau_swing_index: int | None      # 1-based swing from which the amplitude plateaus
+    max_jump_deg: float | None           # largest increase from one swing to the next
+
+
+def progression(amplitudes: list[float | None], th: LegSwingThresholds) -> SwingTrend:
     """Trend (deg per swing, least squares) and where the amplitude plateaus."""
-    amps = [a for a in amplitudes if finite(a)]
-    out: dict[str, Any] = {"trend_deg_per_swing": None, "plateau_swing_index": None,
-                           "max_jump_deg": None}
-    if len(amps) >= 2:
-        out["trend_deg_per_swing"] = opt(float(np.polyfit(np.arange(len(amps)), amps, 1)[0]), 2)
-        out["max_jump_deg"] = opt(max(b - a for a, b in itertools.pairwise(amps)), 1)
-        for i in range(len(amps) - 1):
-            rest = amps[i:]
-            if min(rest) >= max(rest) - th.plateau_tol_deg:
-                out["plateau_swing_index"] = i + 1   # 1-based swing number
-                break
-    return out
+    amps = [a for a in amplitudes if a is not None and finite(a)]
+    if len(amps) < 2:
+        return SwingTrend(None, None, None)
+    plateau = None
+    for i in range(len(amps) - 1):
+        rest = amps[i:]
+        if min(rest) >= max(rest) - th.plateau_tol_deg:
+            plateau = i + 1
+            break
+    return SwingTrend(opt(float(np.polyfit(np.arange(len(amps)), amps, 1)[0]), 2), plateau,
+                      opt(max(b - a for a, b in itertools.pairwise(amps)), 1))
+
+
+@dataclass(frozen=True)
+class SwingCounters(LiveCounters):
+    """Live numbers of the leg swings."""
+
+    swings: float = described("swings so far")
+    last_amplitude_deg: float = described("arc of the last swing", "last arc")
+    last_forward_peak_deg: float = described("forward peak of the last swing", "last forward peak")
+    thigh_angle_deg: float = described("the swinging thigh's angle from vertical now", "thigh")
+
+
+@dataclass(frozen=True)
+class SwingSummary(Summary):
+    """The leg-swing set's metrics."""
+
+    swings: int = described("number of swings")
+    swings_by_side: dict[str, int] = described("swings per leg")
+    amplitudes_deg: list[float | None] = described("arc of each swing", "arcs")
+    forward_peaks_deg: list[float | None] = described("forward peak of each swing",
+                                                      "forward peaks")
+    max_amplitude_deg: float | None = described("the largest arc", "largest arc")
+    mean_amplitude_deg: float | None = described("the mean arc", "mean arc")
+    max_trunk_sway_deg: float | None = described("the most trunk sway in one swing",
+                                                 "most trunk sway")
+    trend_deg_per_swing: float | None = described("how much the arc grew per swing", "trend")
+    plateau_swing_index: int | None = described("the swing from which the arc stopped growing",
+                                                "plateau from swing")
+    max_jump_deg: float | None = described("the largest arc increase between two swings",
+                                           "largest jump")
 
 
 class LegSwingAnalyser:
@@ -171,7 +220,7 @@ class LegSwingAnalyser:
         self._labels: list[str | None] = []
         self._last_trough: Turn | None = None
         self._peak: tuple[Turn, Turn | None] | None = None   # forward peak, trough before
-        self._swings: list[dict[str, Any]] = []
+        self._swings: list[Swing] = []
         self._last_turn_t = NAN
         self._phase = "setup"
         self._near_side: str | None = None
@@ -181,7 +230,7 @@ class LegSwingAnalyser:
         return self._phase
 
     @property
-    def swings(self) -> list[dict[str, Any]]:
+    def swings(self) -> list[Swing]:
         return list(self._swings)
 
     def update(self, sample: PoseSample) -> FrameFeedback:
@@ -218,11 +267,12 @@ class LegSwingAnalyser:
         faults = self._coach.faults.active(t)
         good = not any(c in FORM_FAULTS for c in faults)
         good_form = good if judge and self._phase == "swinging" else (None if good else False)
-        last = self._swings[-1] if self._swings else {}
-        counters = {"swings": float(len(self._swings)),
-                    "last_amplitude_deg": last.get("amplitude_deg") or 0.0,
-                    "last_forward_peak_deg": last.get("forward_peak_deg") or 0.0,
-                    "thigh_angle_deg": f.swing_thigh if f is not None else 0.0}
+        last = self._swings[-1] if self._swings else None
+        counters = SwingCounters(
+            swings=float(len(self._swings)),
+            last_amplitude_deg=(last.amplitude_deg if last is not None else None) or 0.0,
+            last_forward_peak_deg=(last.forward_peak_deg if last is not None else None) or 0.0,
+            thigh_angle_deg=f.swing_thigh if f is not None else 0.0)
         return self._coach.finish(self._phase, good_form, counters)
 
     def _is_far(self, side: str | None) -> bool | None:
@@ -288,7 +338,7 @@ class LegSwingAnalyser:
         i = bisect.bisect_left(self._t, t_s)
         return series[i] if 0 <= i < len(series) else NAN
 
-    def _make_swing(self, peak: Turn, before: Turn | None, back: Turn) -> dict[str, Any] | None:
+    def _make_swing(self, peak: Turn, before: Turn | None, back: Turn) -> Swing | None:
         arc = peak.value - back.value
         if arc < self._th.min_arc_deg:
             return None
@@ -299,28 +349,29 @@ class LegSwingAnalyser:
                         np.asarray(self._thigh[i0:i1], float), arc)
         hip_arc = self._value_at(self._hip, peak.t_s) - self._value_at(self._hip, back.t_s)
         half = back.t_s - peak.t_s
-        return {
-            "swing": len(self._swings) + 1,
-            "side": self._value_at(self._labels, peak.t_s),
-            "start_s": opt(max(before.t_s if before is not None else -np.inf, peak.t_s - half), 3),
-            "forward_peak_t_s": opt(peak.t_s, 3), "forward_peak_deg": opt(peak.value, 1),
-            "backward_peak_t_s": opt(back.t_s, 3), "backward_peak_deg": opt(back.value, 1),
-            "amplitude_deg": opt(arc, 1), "hip_amplitude_deg": opt(hip_arc, 1),
-            "trunk_sway_deg": opt(sway, 1),
-            "stance_knee_deg": opt(nanmedian(self._knee[i0:i1]), 1),
-        }
+        side = self._value_at(self._labels, peak.t_s)
+        return Swing(
+            swing=len(self._swings) + 1,
+            side=side if side in SIDES else None,
+            start_s=opt(max(before.t_s if before is not None else -np.inf, peak.t_s - half), 3),
+            forward_peak_t_s=opt(peak.t_s, 3), forward_peak_deg=opt(peak.value, 1),
+            backward_peak_t_s=opt(back.t_s, 3), backward_peak_deg=opt(back.value, 1),
+            amplitude_deg=opt(arc, 1), hip_amplitude_deg=opt(hip_arc, 1),
+            trunk_sway_deg=opt(sway, 1),
+            stance_knee_deg=opt(nanmedian(self._knee[i0:i1]), 1),
+        )
 
-    def _accept(self, swing: dict[str, Any], t: float) -> None:
+    def _accept(self, swing: Swing, t: float) -> None:
         th, book = self._th, self._coach.faults
         prev = self._swings[-1] if self._swings else None
         self._swings.append(swing)
-        if swing["trunk_sway_deg"] is not None and swing["trunk_sway_deg"] > th.trunk_sway_deg:
-            book.add_event("trunk_sway", swing["start_s"], swing["backward_peak_t_s"], t + 3.0,
-                           merge_gap_s=1.0)
-        if prev is not None and not self._is_far(swing["side"]) \
-                and swing["amplitude_deg"] - prev["amplitude_deg"] > th.jump_deg:
-            book.add_event("progressing_too_fast", prev["forward_peak_t_s"],
-                           swing["backward_peak_t_s"], t + 3.0)
+        # A swing's times and arc are measured (finite) by construction.
+        start, back_t = swing.start_s or 0.0, swing.backward_peak_t_s or 0.0
+        if swing.trunk_sway_deg is not None and swing.trunk_sway_deg > th.trunk_sway_deg:
+            book.add_event("trunk_sway", start, back_t, t + 3.0, merge_gap_s=1.0)
+        if prev is not None and not self._is_far(swing.side) \
+                and (swing.amplitude_deg or 0.0) - (prev.amplitude_deg or 0.0) > th.jump_deg:
+            book.add_event("progressing_too_fast", prev.forward_peak_t_s or 0.0, back_t, t + 3.0)
 
     def result(self) -> ExerciseResult:
         """The set so far; a swing still heading back is closed at its lowest point yet."""
@@ -329,21 +380,56 @@ class LegSwingAnalyser:
         if self._peak is not None and pending is not None and pending.kind < 0:
             last = self._make_swing(self._peak[0], self._peak[1], self._refine(pending))
             swings += [last] if last is not None else []
-        amps = [s["amplitude_deg"] for s in swings]
+        amps = [s.amplitude_deg for s in swings]
+        measured = [a for a in amps if a is not None]
         side = self._side.winner()
-        summary: dict[str, Any] = {
-            "swings": len(swings),
-            "swings_by_side": {side: sum(1 for s in swings if s["side"] == side) for side in SIDES},
-            "amplitudes_deg": amps,
-            "forward_peaks_deg": [s["forward_peak_deg"] for s in swings],
-            "max_amplitude_deg": max(amps) if amps else None,
-            "mean_amplitude_deg": opt(float(np.mean(amps)), 1) if amps else None,
-            "max_trunk_sway_deg": max((s["trunk_sway_deg"] for s in swings
-                                       if s["trunk_sway_deg"] is not None), default=None),
-            **progression(amps, self._th),
-        }
+        trend = progression(amps, self._th)
+        summary = SwingSummary(
+            swings=len(swings),
+            swings_by_side={leg: sum(1 for s in swings if s.side == leg) for leg in SIDES},
+            amplitudes_deg=amps,
+            forward_peaks_deg=[s.forward_peak_deg for s in swings],
+            max_amplitude_deg=max(measured) if measured else None,
+            mean_amplitude_deg=opt(float(np.mean(measured)), 1) if measured else None,
+            max_trunk_sway_deg=max((s.trunk_sway_deg for s in swings
+                                    if s.trunk_sway_deg is not None), default=None),
+            trend_deg_per_swing=trend.trend_deg_per_swing,
+            plateau_swing_index=trend.plateau_swing_index,
+            max_jump_deg=trend.max_jump_deg,
+        )
         return ExerciseResult(
             settings=self._settings,
             exercise=EXERCISE_ID, working_side=side, summary=summary, swings=swings,
             faults=self._coach.faults.faults(), cues=self._coach.cue_history(),
             conditions=self._coach.conditions.conditions())
+
+
+# ---------------------------------------------------------------- the contract
+def _max_arc(side: str) -> ReportReader:
+    """The largest arc of `side`'s swings; without any, the set's largest arc belongs to
+    its working side (the summary's, else that of swings that carry no side label)."""
+    def read(report: Any) -> float | None:
+        swings = events_of(report, "swings")
+        value = max_of([s for s in swings if s.get("side") == side], "amplitude_deg")
+        if value is None and report.get("working_side") == side:
+            value = number(summary_of(report).get("max_amplitude_deg"))
+            if value is None and not any(s.get("side") in SIDES for s in swings):
+                value = max_of(swings, "amplitude_deg")
+        return value
+    return read
+
+
+SPEC = ExerciseSpec(
+    id=EXERCISE_ID, title="Leg swings", event_noun=("swing", "swings"),
+    event_type=Swing, summary_type=SwingSummary, counters_type=SwingCounters,
+    analyser=LegSwingAnalyser, needs_mask=False,
+    panel=Panel(headline=PanelLine("swings", "swings", "{:.0f}"),
+                lines=(PanelLine("last arc", "last_amplitude_deg", shown_after="swings"),),
+                bars=PanelBars(count="swings", value="last_amplitude_deg")),
+    angle_series=("thigh_angle_{side}", "thigh_angle_{other}", "trunk_inclination"),
+    chart_events="forward swing peaks as lines", charts=("swings",),
+    progression=tuple(
+        ProgressionMetric(f"max_amplitude_{side}_deg", f"Max swing amplitude, {side} leg", "deg",
+                          f"the largest arc of the {side} leg's swings", _max_arc(side))
+        for side in SIDES),
+)

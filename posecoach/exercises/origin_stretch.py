@@ -5,8 +5,8 @@ hinged position (trunk lean past `hold_min_trunk_deg`, low trend over `hold_wind
 timed from the first frame within its band to the last. Faults: rounded_back,
 hips_not_back, knees_bent, bouncing (see docs/biomechanics.md).
 
-Hold dicts: start_s, end_s, duration_s, good_form_s, max_trunk_inclination_deg,
-max_hip_flexion_deg, knee_flexion_deg (median of the stretched leg), bounced.
+Events: `Hold` records (records.py); summary `StretchSummary`; live `StretchCounters`;
+the exercise's contract with the rest of PoseCoach: `SPEC` at the end.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import itertools
 import math
 from collections import deque
 from dataclasses import dataclass, replace
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -36,6 +37,18 @@ from posecoach.exercises.common import (
 )
 from posecoach.exercises.cues import CueArbiter
 from posecoach.exercises.holds import refine_hold
+from posecoach.exercises.records import Hold, LiveCounters, Summary, described
+from posecoach.exercises.spec import (
+    ExerciseSpec,
+    Panel,
+    PanelLine,
+    PanelMeter,
+    ProgressionMetric,
+    events_of,
+    from_summary,
+    max_over_events,
+    number,
+)
 from posecoach.exercises.thresholds import ExerciseConfig, OriginStretchThresholds
 from posecoach.kinematics import View
 from posecoach.landmarks import PoseLandmark as L
@@ -76,8 +89,8 @@ def _leg_length(sample: PoseSample, side: str) -> float:
     return length if finite(length) and length > 0 else NAN
 
 
-def measure(sample: PoseSample, th: OriginStretchThresholds,
-            leg_px: float | None = None) -> StretchFrame:
+def stretch_frame(sample: PoseSample, th: OriginStretchThresholds,
+                  leg_px: float | None = None) -> StretchFrame:
     """One frame's stretch measurements. Offsets are in leg lengths: `leg_px` (e.g. the
     upright baseline's, steadier than a bent, foreshortened leg) or this frame's."""
     s = sample.facing if sample.facing in (1, -1) else 0
@@ -150,6 +163,35 @@ def rounded_back_score(f: StretchFrame, th: OriginStretchThresholds) -> float:
     return float(1.0 - np.prod([1.0 - e * w for e, w in avail]))
 
 
+@dataclass(frozen=True)
+class StretchCounters(LiveCounters):
+    """Live numbers of the origin stretch."""
+
+    hold_s: float = described("time in the current hold so far", "hold")
+    good_hold_s: float = described("time of the current hold in good form", "good form")
+    holds: float = described("holds so far, the current one included")
+    trunk_inclination_deg: float = described("trunk lean from vertical now", "trunk")
+
+
+@dataclass(frozen=True)
+class StretchSummary(Summary):
+    """The origin-stretch set's metrics."""
+
+    holds: int = described("number of holds")
+    total_hold_s: float | None = described("time held, all holds together", "time held")
+    longest_hold_s: float | None = described("the longest hold", "longest hold")
+    total_good_form_s: float | None = described("time held in good form", "time in good form")
+    max_trunk_inclination_deg: float | None = described("deepest trunk lean from vertical",
+                                                        "hinge depth")
+    max_hip_flexion_deg: float | None = described("largest hip flexion", "hip flexion")
+    hip_hinge: bool = described("whether the trunk leaned far enough to judge the hinge")
+    forward_leg: str | None = described("the leg ahead in a staggered stance, or none")
+    max_rounded_back_score: float | None = described(
+        "strongest evidence of a rounded back (0 to 1)", "rounded-back score")
+    baseline_hip_offset: float | None = described(
+        "pelvis ahead of the ankles while upright, in leg lengths", "upright hip offset")
+
+
 @dataclass
 class _Hold:
     start_s: float
@@ -195,7 +237,7 @@ class OriginStretchAnalyser:
         return self._phase
 
     @property
-    def holds(self) -> list[dict[str, Any]]:
+    def holds(self) -> list[Hold]:
         """Completed holds so far (bounds refined from the buffered trunk angles)."""
         return [r for r in (self._hold_record(*span) for span in self._spans) if r is not None]
 
@@ -204,7 +246,7 @@ class OriginStretchAnalyser:
         t = self._coach.last_t
         judge = bool(sample.detected) and sample.view != View.FRONT
         leg_ref = nanmedian(self._upright_legs) if self._upright_legs else None
-        f = measure(sample, self._th, leg_ref) if sample.detected else None
+        f = stretch_frame(sample, self._th, leg_ref) if sample.detected else None
         if f is not None and finite(f.trunk):
             self._track_baseline(f, dt)
             self._max_trunk = float(np.fmax(self._max_trunk, f.trunk))
@@ -223,9 +265,10 @@ class OriginStretchAnalyser:
                 extra.append("good_hold")
         active = self._phase in ("hinging", "holding", "returning")
         good_form = (good if (active or not good) else None) if judge and f is not None else None
-        counters = {"hold_s": hold_s, "good_hold_s": good_s,
-                    "holds": float(len(self._spans) + (self._hold is not None)),
-                    "trunk_inclination_deg": f.trunk if f is not None else 0.0}
+        counters = StretchCounters(
+            hold_s=hold_s, good_hold_s=good_s,
+            holds=float(len(self._spans) + (self._hold is not None)),
+            trunk_inclination_deg=f.trunk if f is not None else 0.0)
         return self._coach.finish(self._phase, good_form, counters, extra)
 
     # -- per-frame pieces -------------------------------------------------------------
@@ -380,7 +423,7 @@ class OriginStretchAnalyser:
         if hold is not None and hold.last_in_band_s - hold.start_s >= self._th.hold_min_s:
             self._spans.append((hold.start_s, hold.last_in_band_s, hold.bounced))
 
-    def _hold_record(self, start_s: float, end_s: float, bounced: bool) -> dict[str, Any] | None:
+    def _hold_record(self, start_s: float, end_s: float, bounced: bool) -> Hold | None:
         """Metrics of one hold, its bounds refined from the movements around it."""
         ts = [fr[0] for fr in self._frames]
         trunk = [fr[1] for fr in self._frames]
@@ -394,14 +437,14 @@ class OriginStretchAnalyser:
         if not frames or duration < self._th.hold_min_s:
             return None
         good_s = sum(dt for dt, fr in zip(_dts(frames), frames) if fr[4])
-        return {
-            "start_s": opt(start_s, 3), "end_s": opt(end_s, 3),
-            "duration_s": opt(duration, 3), "good_form_s": opt(min(good_s, duration), 3),
-            "max_trunk_inclination_deg": opt(max(fr[1] for fr in frames), 1),
-            "max_hip_flexion_deg": opt(float(np.fmax.reduce([fr[2] for fr in frames])), 1),
-            "knee_flexion_deg": opt(nanmedian(fr[3] for fr in frames), 1),
-            "bounced": bounced,
-        }
+        return Hold(
+            start_s=opt(start_s, 3), end_s=opt(end_s, 3),
+            duration_s=opt(duration, 3), good_form_s=opt(min(good_s, duration), 3),
+            max_trunk_inclination_deg=opt(max(fr[1] for fr in frames), 1),
+            max_hip_flexion_deg=opt(float(np.fmax.reduce([fr[2] for fr in frames])), 1),
+            knee_flexion_deg=opt(nanmedian(fr[3] for fr in frames), 1),
+            bounced=bounced,
+        )
 
     def _forward_leg(self) -> str | None:
         """The leg ahead when the stance is staggered in at least 30 % of the frames
@@ -426,21 +469,21 @@ class OriginStretchAnalyser:
             spans.append((self._hold.start_s, self._hold.last_in_band_s, self._hold.bounced))
         holds = [r for r in (self._hold_record(*span) for span in spans) if r is not None]
         forward = self._forward_leg()
-        durations = [h["duration_s"] for h in holds]
-        summary = {
-            "holds": len(holds),
-            "total_hold_s": opt(sum(durations), 2),
-            "longest_hold_s": opt(max(durations), 2) if durations else 0.0,
-            "total_good_form_s": opt(sum(h["good_form_s"] for h in holds), 2),
-            "max_trunk_inclination_deg": opt(self._max_trunk, 1),
-            "max_hip_flexion_deg": opt(self._max_hip, 1),
-            "hip_hinge": bool(finite(self._max_trunk)
-                              and self._max_trunk >= self._th.hips_back_min_trunk_deg),
-            "forward_leg": forward,
-            "max_rounded_back_score": opt(self._max_score, 2),
-            "baseline_hip_offset": opt(self._baseline_offset(), 3) if self._upright_offsets
+        durations = [h.duration_s or 0.0 for h in holds]
+        summary = StretchSummary(
+            holds=len(holds),
+            total_hold_s=opt(sum(durations), 2),
+            longest_hold_s=opt(max(durations), 2) if durations else 0.0,
+            total_good_form_s=opt(sum(h.good_form_s or 0.0 for h in holds), 2),
+            max_trunk_inclination_deg=opt(self._max_trunk, 1),
+            max_hip_flexion_deg=opt(self._max_hip, 1),
+            hip_hinge=bool(finite(self._max_trunk)
+                           and self._max_trunk >= self._th.hips_back_min_trunk_deg),
+            forward_leg=forward,
+            max_rounded_back_score=opt(self._max_score, 2),
+            baseline_hip_offset=opt(self._baseline_offset(), 3) if self._upright_offsets
             else None,
-        }
+        )
         return ExerciseResult(
             settings=self._settings,
             exercise=EXERCISE_ID, working_side=forward if forward in SIDES else None,
@@ -452,3 +495,40 @@ def _dts(frames: list[tuple[float, float, float, float, bool]]) -> list[float]:
     """Time each frame stands for: the gap to the next frame (the last gets 0)."""
     ts = [fr[0] for fr in frames]
     return [max(0.0, b - a) for a, b in itertools.pairwise(ts)] + [0.0] if ts else []
+
+
+# ---------------------------------------------------------------- the contract
+def _longest_hold(report: Mapping[str, Any]) -> Mapping[str, Any]:
+    holds = events_of(report, "holds")
+    return max(holds, key=lambda h: number(h.get("duration_s")) or 0.0) if holds else {}
+
+
+def _good_detail(summary: StretchSummary) -> str:
+    total, good = summary.total_hold_s, summary.total_good_form_s
+    extra = f", {total:.0f} s in total" if total is not None else ""
+    return extra + (f" ({good:.0f} s in good form)" if good is not None else "")
+
+
+SPEC = ExerciseSpec(
+    id=EXERCISE_ID, title="Hamstring origin stretch", event_noun=("hold", "holds"),
+    event_type=Hold, summary_type=StretchSummary, counters_type=StretchCounters,
+    analyser=OriginStretchAnalyser,
+    needs_mask=True,   # the back-outline bulge, one of the rounded-back proxies
+    panel=Panel(headline=PanelLine("hold", "hold_s", "{:4.1f}s"),
+                lines=(PanelLine("good form", "good_hold_s", "{:.1f}s"),),
+                meter=PanelMeter("good_hold_s", "hold_s", good=True)),
+    angle_series=("trunk_inclination", "hip_flexion_{side}", "knee_flexion_{side}"),
+    chart_events="holds shaded green", timeline_title="Hold timeline",
+    progression=(
+        ProgressionMetric("hold_s", "Longest hold", "s", "the longest hold of the session",
+                          from_summary("longest_hold_s", max_over_events("holds", "duration_s"))),
+        ProgressionMetric("hinge_depth_deg", "Hinge depth (trunk lean)", "deg",
+                          "the deepest trunk lean from vertical",
+                          from_summary("max_trunk_inclination_deg",
+                                       max_over_events("holds", "max_trunk_inclination_deg"))),
+        ProgressionMetric("knee_flexion_deg", "Knee flexion in the hold", "deg",
+                          "the stretched leg's knee bend in the longest hold",
+                          lambda r: number(_longest_hold(r).get("knee_flexion_deg"))),
+    ),
+    good_detail=_good_detail,
+)

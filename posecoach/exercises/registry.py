@@ -1,43 +1,64 @@
-"""Exercise ids -> analyser factories, by name; and `detect_exercise` for ``auto``.
+"""The exercises PoseCoach knows: id -> `ExerciseSpec`; and `detect_exercise` for ``auto``.
 
-Adding an exercise: one new module with an analyser class and one line in ANALYSERS.
+Adding an exercise: one new module with its analyser and its `SPEC`, and one line in
+`SPECS` below. Everything else (CLI choices, overlay panel, report, charts, history, web,
+live) reads the registry when it runs, so nothing else changes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 import numpy as np
 
 from posecoach.errors import ConfigError
+from posecoach.exercises import curl_hip_lift, leg_swing, origin_stretch
 from posecoach.exercises.base import ExerciseAnalyser, ExerciseResult
 from posecoach.exercises.common import SIDES, Zigzag, angle, finite
 from posecoach.exercises.cues import CueArbiter
-from posecoach.exercises.curl_hip_lift import CurlHipLiftAnalyser
-from posecoach.exercises.leg_swing import LegSwingAnalyser
-from posecoach.exercises.origin_stretch import OriginStretchAnalyser
+from posecoach.exercises.spec import ExerciseSpec
 from posecoach.exercises.thresholds import ExerciseConfig
 from posecoach.sample import PoseSample
 
-AnalyserFactory = Callable[..., ExerciseAnalyser]   # (config, *, arbiter=None)
+SPECS: dict[str, ExerciseSpec] = {spec.id: spec for spec in (
+    origin_stretch.SPEC,
+    leg_swing.SPEC,
+    curl_hip_lift.SPEC,
+)}
+# The exercises shipped with PoseCoach (read `exercise_ids()` for what is registered now).
+EXERCISE_IDS: tuple[str, ...] = tuple(SPECS)
 
-ANALYSERS: dict[str, AnalyserFactory] = {
-    "origin-stretch": OriginStretchAnalyser,
-    "leg-swing": LegSwingAnalyser,
-    "curl-hip-lift": CurlHipLiftAnalyser,
-}
-EXERCISE_IDS: tuple[str, ...] = tuple(ANALYSERS)
+
+def exercise_ids() -> tuple[str, ...]:
+    """The registered exercise ids, in registry order."""
+    return tuple(SPECS)
+
+
+def spec_for(exercise_id: str) -> ExerciseSpec:
+    """The spec of `exercise_id`; ConfigError listing the valid ids otherwise."""
+    spec = SPECS.get(exercise_id)
+    if spec is None:
+        raise ConfigError(f"unknown exercise '{exercise_id}'",
+                          f"choose one of: {', '.join(SPECS)}")
+    return spec
+
+
+def find_spec(exercise_id: str) -> ExerciseSpec | None:
+    """The spec of `exercise_id`, or None (e.g. an old report of a removed exercise)."""
+    return SPECS.get(exercise_id)
+
+
+def title_of(exercise_id: str) -> str:
+    """The exercise's title (the id spelled out for one not registered, e.g. an old report)."""
+    spec = SPECS.get(exercise_id)
+    return spec.title if spec is not None else exercise_id.replace("-", " ").capitalize()
 
 
 def create(exercise_id: str, config: ExerciseConfig | None = None, *,
            arbiter: CueArbiter | None = None) -> ExerciseAnalyser:
     """A fresh analyser for `exercise_id`; ConfigError listing the valid ids otherwise.
     `arbiter`: a cue arbiter to share with other analysers (live sessions)."""
-    factory = ANALYSERS.get(exercise_id)
-    if factory is None:
-        raise ConfigError(f"unknown exercise '{exercise_id}'",
-                          f"choose one of: {', '.join(EXERCISE_IDS)}")
-    return factory(config or ExerciseConfig(), arbiter=arbiter)
+    return spec_for(exercise_id).create(config, arbiter=arbiter)
 
 
 def analyse(samples: Iterable[PoseSample], exercise_id: str,
@@ -68,7 +89,7 @@ def detect_exercise(samples: Iterable[PoseSample], config: ExerciseConfig | None
         if len(ok) == 2:
             diffs.append(abs(ok[0] - ok[1]))
     if prone and float(np.mean(prone)) >= det.prone_min_share:
-        return "curl-hip-lift"
+        return curl_hip_lift.EXERCISE_ID
     if len(diffs) >= 10:
         arr = np.asarray(diffs)
         spread = float(np.percentile(arr, 95) - np.percentile(arr, 5))
@@ -76,5 +97,5 @@ def detect_exercise(samples: Iterable[PoseSample], config: ExerciseConfig | None
         peaks = sum(1 for i, v in enumerate(arr) if (t := zig.update(float(i), float(v)))
                     and t.kind > 0)
         if spread >= det.swing_min_range_deg and peaks >= det.swing_min_peaks:
-            return "leg-swing"
-    return "origin-stretch"
+            return leg_swing.EXERCISE_ID
+    return origin_stretch.EXERCISE_ID

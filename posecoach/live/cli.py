@@ -25,7 +25,6 @@ from posecoach.errors import ConfigError
 if TYPE_CHECKING:  # the session pulls in MediaPipe; `--help` should not
     from posecoach.live.session import LiveOptions, LiveSummary
 
-EXERCISES = ("origin-stretch", "leg-swing", "curl-hip-lift")
 MODELS = ("lite", "full", "heavy")
 
 
@@ -36,7 +35,9 @@ def add_live_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPars
         "analyze: report.json, angles.csv, annotated.mp4 with --record) go to "
         "./posecoach-out/live-YYYYmmdd-HHMMSS/ unless --out is given, and the session is added "
         "to the history.")
-    parser.add_argument("--exercise", required=True, choices=EXERCISES)
+    from posecoach.exercises import exercise_ids
+
+    parser.add_argument("--exercise", required=True, choices=exercise_ids())
     parser.add_argument("--camera", default="0", metavar="INDEX|PATH|URL",
                         help="camera index (default 0) or /dev/videoN, a video file (played in real time) or a "
                              "stream URL such as http://phone:8080/video")

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from posecoach.analysis import ClipAnalysis
+from posecoach.analysis import AnalysisOptions, ClipAnalysis
 from posecoach.live.coach import SetRecord
 from posecoach.video_io import MediaInfo
 
@@ -45,13 +45,21 @@ class SavedSet:
 
 @dataclass(frozen=True)
 class SessionMeta:
-    """What the outputs need to know about the session besides its sets."""
+    """What the outputs need to know about the session besides its sets. `options`: the
+    settings the session really ran with (model, mask, measuring), for the reports."""
 
-    exercise: str
-    model: str
+    options: AnalysisOptions
     source_name: str
     width: int
     height: int
+
+    @property
+    def exercise(self) -> str:
+        return self.options.exercise
+
+    @property
+    def model(self) -> str:
+        return self.options.model
 
 
 def set_analysis(record: SetRecord, meta: SessionMeta) -> ClipAnalysis:
@@ -63,7 +71,8 @@ def set_analysis(record: SetRecord, meta: SessionMeta) -> ClipAnalysis:
                      duration_s=round(duration, 3), width=meta.width, height=meta.height, rotation=0)
     return ClipAnalysis(info=info, exercise=meta.exercise, model=meta.model,
                         measurements=list(record.measurements), samples=list(record.samples),
-                        feedback=list(record.feedback), result=record.result())
+                        feedback=list(record.feedback), result=record.result(),
+                        options=meta.options)
 
 
 def _write_outputs(analysis: ClipAnalysis, out_dir: Path,

@@ -88,6 +88,11 @@ class LiveOptions:
     def wants_mask(self) -> bool:
         return AnalysisOptions(exercise=self.exercise, segmentation=self.segmentation).wants_mask()
 
+    def analysis_options(self) -> AnalysisOptions:
+        """The settings this session analyses with, as `analyze` would write them."""
+        return AnalysisOptions(exercise=self.exercise, model=self.model,
+                               segmentation=self.wants_mask(), measure=self.measure)
+
 
 @dataclass(frozen=True)
 class LiveStep:
@@ -337,7 +342,7 @@ class LiveSession:
                     self._error = self._error or exc
 
     def _meta(self) -> SessionMeta:
-        return SessionMeta(self._options.exercise, self._options.model, self._source.name,
+        return SessionMeta(self._options.analysis_options(), self._source.name,
                            self._source.width, self._source.height)
 
     def _summary(self, saved: list[SavedSet], recorder: LiveRecorder | None, grabber: FrameGrabber,

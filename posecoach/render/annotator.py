@@ -3,13 +3,14 @@
 `Annotator(style).annotate(rgb, sample, feedback, exercise) -> rgb` is shared by the
 offline annotated video and the live view, so it knows nothing about files or video.
 It draws on the given frame (no full-frame copy or blend: only the small panel and
-banner regions are alpha-blended) and keeps one piece of state, the amplitudes of the
-last swings, for the swing bars. Colours are RGB, like the frames.
+banner regions are alpha-blended) and keeps one piece of state, the sizes of the last
+events, for the panel's bars. Colours are RGB, like the frames.
 
 What is drawn: the skeleton (near side thick and coloured, far side thin and grey),
 the trunk line with a vertical reference, angle arcs with their values at the near hip
-and knee, a counters panel (hold timer, swing count with amplitude bars, rep count and
-range), the phase, and the cue of the moment in a banner. The colour says the state:
+and knee, a counters panel (what it shows is the exercise spec's `Panel`: e.g. the hold
+timer, the swing count with arc bars, the rep count and range), the phase, and the cue
+of the moment in a banner. The colour says the state:
 green = good form, orange = fix your form, red = recording problem (can't judge),
 blue = not judged right now.
 """
@@ -24,7 +25,9 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from posecoach.exercises import find_spec
 from posecoach.exercises.base import FrameFeedback
+from posecoach.exercises.spec import Panel, PanelLine
 from posecoach.kinematics import near_side
 from posecoach.landmarks import POSE_CONNECTIONS
 from posecoach.landmarks import PoseLandmark as L
@@ -96,13 +99,46 @@ def _mid(xy: np.ndarray, a: int, b: int) -> np.ndarray:
     return p if _finite(p) else q
 
 
-def _counter(counters: Mapping[str, float], *names: str) -> float | None:
-    """First present, finite counter among `names` (analysers may name them differently)."""
-    for name in names:
-        value = counters.get(name)
-        if value is not None and math.isfinite(float(value)):
-            return float(value)
+def _counter(counters: Mapping[str, float], name: str) -> float | None:
+    """The counter `name` if present and finite."""
+    value = counters.get(name)
+    if value is not None and math.isfinite(float(value)):
+        return float(value)
     return None
+
+
+@dataclass(frozen=True)
+class PanelContent:
+    """What the counters panel shows on one frame."""
+
+    headline: tuple[str, str]                  # (title, big value)
+    lines: tuple[tuple[str, str], ...] = ()    # (label, value)
+    meter: tuple[float, float | None] | None = None   # (fill, marker) fractions
+    meter_good: bool = False                   # green fill (else neutral blue)
+
+
+def _panel_line(line: PanelLine, c: Mapping[str, float]) -> tuple[str, str] | None:
+    if line.shown_after is not None and not (_counter(c, line.shown_after) or 0.0) > 0:
+        return None
+    value = _counter(c, line.counter)
+    return None if value is None else (line.label, line.fmt.format(value))
+
+
+def panel_content(panel: Panel, counters: Mapping[str, float]) -> PanelContent:
+    """The panel of an exercise (its spec's `Panel`) filled in with one frame's counters."""
+    head = _panel_line(panel.headline, counters) or (panel.headline.label,
+                                                     panel.headline.fmt.format(0.0))
+    lines = tuple(ln for ln in (_panel_line(p, counters) for p in panel.lines) if ln is not None)
+    meter = None
+    if panel.meter is not None:
+        m = panel.meter
+        value = _counter(counters, m.value)
+        full = _counter(counters, m.full) if isinstance(m.full, str) else float(m.full)
+        if value is not None and full is not None and full > 0:
+            mark = _counter(counters, m.marker) if m.marker else None
+            meter = (float(np.clip(value / full, 0.0, 1.0)),
+                     float(np.clip(mark / full, 0.0, 1.0)) if mark else None)
+    return PanelContent(head, lines, meter, panel.meter.good if panel.meter else False)
 
 
 class Annotator:
@@ -157,8 +193,9 @@ class Annotator:
             raise ValueError(f"annotate: expected an HxWx3 uint8 image, got {rgb.shape} {rgb.dtype}")
         s = self.scale_for(rgb.shape[0], rgb.shape[1])
         colour = self.state_colour(feedback)
-        if feedback is not None:
-            self._track_swings(feedback.counters)
+        spec = find_spec(exercise)
+        if feedback is not None and spec is not None and spec.panel.bars is not None:
+            self._track_bars(feedback.counters, spec.panel.bars.count, spec.panel.bars.value)
         if sample is not None and sample.detected:
             side = near_side(sample.facing) or _best_side(sample.xy)
             self._draw_skeleton(rgb, sample.xy, side, colour, s)
@@ -171,14 +208,14 @@ class Annotator:
         return rgb
 
     # ------------------------------------------------------------ state
-    def _track_swings(self, counters: Mapping[str, float]) -> None:
-        count = _counter(counters, "swings", "swing_count")
+    def _track_bars(self, counters: Mapping[str, float], count_name: str, value_name: str) -> None:
+        count = _counter(counters, count_name)
         if count is None:
             return
         if count < self._swings_seen:  # a new set (or a restarted analyser)
             self.reset()
         if count > self._swings_seen:
-            amp = _counter(counters, "last_arc_deg", "last_amplitude_deg", "arc_deg", "amplitude_deg")
+            amp = _counter(counters, value_name)
             if amp is not None:
                 self._amplitudes.append(amp)
             self._swings_seen = int(count)
@@ -295,9 +332,11 @@ class Annotator:
         pad = round(12 * s)
         line = round(30 * s)
         width = min(img.shape[1] - 2 * pad, round(290 * s))
-        lines = self._panel_lines(feedback, exercise, sample)
-        bars = list(self._amplitudes) if exercise == "leg-swing" else []
-        meter = _meter(feedback.counters, exercise) if feedback is not None else None
+        content = self.panel(feedback, exercise)
+        lines = [content.headline, *content.lines]
+        spec = find_spec(exercise)
+        bars = list(self._amplitudes) if spec is not None and spec.panel.bars is not None else []
+        meter = content.meter if feedback is not None else None
         height = pad + round(line * 0.9) + round(line * 1.7) + line * (len(lines) - 1) + pad
         if bars:
             height += round(46 * s)
@@ -326,7 +365,7 @@ class Annotator:
             top, bottom = y - round(6 * s), y + round(2 * s)
             fraction, marker = meter
             cv2.rectangle(img, (x, top), (bx1, bottom), (70, 70, 70), -1)
-            fill_colour = st.good if exercise == "origin-stretch" else st.neutral
+            fill_colour = st.good if content.meter_good else st.neutral
             cv2.rectangle(img, (x, top), (x + round((bx1 - x) * fraction), bottom), fill_colour, -1)
             if marker is not None:
                 mx = x + round((bx1 - x) * marker)
@@ -335,36 +374,14 @@ class Annotator:
         if bars:
             self._draw_bars(img, bars, x, y + round(10 * s), x0 + width - round(16 * s), round(34 * s))
 
-    def _panel_lines(self, feedback: FrameFeedback | None, exercise: str,
-                     sample: PoseSample | None) -> list[tuple[str, str]]:
-        """[(title, big value), (label, value), ...] for the counters panel."""
+    def panel(self, feedback: FrameFeedback | None, exercise: str) -> PanelContent:
+        """What the counters panel shows for this frame (the exercise spec's panel)."""
         c: Mapping[str, float] = feedback.counters if feedback is not None else {}
-        if exercise == "origin-stretch":
-            hold = _counter(c, "hold_s") or 0.0
-            good = _counter(c, "good_hold_s", "good_form_s")
-            lines = [("hold", f"{hold:4.1f}s")]
-            if good is not None:
-                lines.append(("good form", f"{good:.1f}s"))
-            return lines
-        if exercise == "leg-swing":
-            swings = _counter(c, "swings", "swing_count") or 0.0
-            lines = [("swings", f"{swings:.0f}")]
-            if self._amplitudes:
-                lines.append(("last arc", f"{self._amplitudes[-1]:.0f} deg"))
-            return lines
-        if exercise == "curl-hip-lift":
-            reps = _counter(c, "reps", "rep_count") or 0.0
-            lines = [("reps", f"{reps:.0f}")]
-            peak = _counter(c, "last_peak_knee_flexion_deg", "last_peak_knee_deg")
-            lift = _counter(c, "last_peak_hip_extension_deg")
-            if reps > 0 and peak is not None:
-                lines.append(("last curl to", f"{peak:.0f} deg"))
-            if reps > 0 and lift is not None:
-                lines.append(("thigh lift", f"{lift:.0f} deg"))
-            return lines
-        lines = [("", exercise)]
-        lines += [(k.replace("_", " "), f"{v:.1f}") for k, v in list(c.items())[:3]]
-        return lines
+        spec = find_spec(exercise)
+        if spec is not None:
+            return panel_content(spec.panel, c)
+        return PanelContent(("", exercise),
+                            tuple((k.replace("_", " "), f"{v:.1f}") for k, v in list(c.items())[:3]))
 
     def _draw_bars(self, img: np.ndarray, values: Sequence[float], x0: int, y0: int, x1: int,
                    h: int) -> None:
@@ -404,29 +421,6 @@ def _best_side(xy: np.ndarray) -> str | None:
     if max(counts.values()) < 2:
         return None
     return "left" if counts["left"] >= counts["right"] else "right"
-
-
-KNEE_METER_MAX_DEG = 140.0
-
-
-def _meter(counters: Mapping[str, float], exercise: str) -> tuple[float, float | None] | None:
-    """(fill fraction, marker fraction) of the panel's meter, or None for no meter.
-
-    Origin stretch: the share of the hold in good form. Curl: the knee flexion now, with
-    a marker at the last rep's peak (the range being worked)."""
-    if exercise == "origin-stretch":
-        hold, good = _counter(counters, "hold_s"), _counter(counters, "good_hold_s", "good_form_s")
-        if hold is None or good is None or hold <= 0:
-            return None
-        return float(np.clip(good / hold, 0.0, 1.0)), None
-    if exercise == "curl-hip-lift":
-        knee = _counter(counters, "knee_flexion_deg")
-        if knee is None:
-            return None
-        peak = _counter(counters, "last_peak_knee_flexion_deg", "last_peak_knee_deg")
-        marker = float(np.clip(peak / KNEE_METER_MAX_DEG, 0.0, 1.0)) if peak else None
-        return float(np.clip(knee / KNEE_METER_MAX_DEG, 0.0, 1.0)), marker
-    return None
 
 
 def _polyline_edges(img: np.ndarray, xy: np.ndarray, edges: np.ndarray, colour: Colour,

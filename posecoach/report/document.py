@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from posecoach.exercises import SPECS, ExerciseSpec, find_spec, title_of
 from posecoach.exercises.base import ExerciseResult, Fault, json_safe
 
 SCHEMA_VERSION = "1.0"
@@ -33,20 +34,32 @@ BLOCKING_CONDITION_SHARE = 0.5
 # What `files` says when the caller does not (build_report without writing anything).
 DEFAULT_FILES: dict[str, Any] = {"report_html": "report.html", "angles_csv": "angles.csv", "annotated": None, "plots": []}
 
-EVENT_NOUN = {"origin-stretch": ("hold", "holds"), "leg-swing": ("swing", "swings"),
-              "curl-hip-lift": ("rep", "reps")}
-EXERCISE_TITLE = {"origin-stretch": "Hamstring origin stretch", "leg-swing": "Leg swings",
-                  "curl-hip-lift": "Prone curl + hip lift"}
 
 
-def exercise_title(exercise: str) -> str:
-    return EXERCISE_TITLE.get(exercise, exercise.replace("-", " ").capitalize())
+exercise_title = title_of
+
+
+def event_noun(exercise: str) -> tuple[str, str]:
+    """(singular, plural) of what the exercise counts: ("hold", "holds"), ..."""
+    spec = find_spec(exercise)
+    return spec.event_noun if spec is not None else ("event", "events")
 
 
 def load_schema() -> dict[str, Any]:
-    """The JSON Schema (draft 2020-12) of report.json."""
+    """The JSON Schema (draft 2020-12) of report.json: report.schema.json (the shape of
+    every report, events included) plus, per registered exercise, its summary's fields
+    (from the exercise's Summary record, so the two cannot drift)."""
     schema: dict[str, Any] = json.loads(_schema_text())
+    schema["allOf"] = [_summary_rule(spec) for spec in SPECS.values()]
     return schema
+
+
+def _summary_rule(spec: ExerciseSpec) -> dict[str, Any]:
+    fields = list(spec.summary_type.field_names())
+    return {"if": {"properties": {"exercise": {"const": spec.id}}, "required": ["exercise"]},
+            "then": {"properties": {"summary": {
+                "type": "object", "required": fields, "additionalProperties": False,
+                "properties": {name: {} for name in fields}}}}}
 
 
 @cache
@@ -82,7 +95,7 @@ def _durations(items: Sequence[Fault]) -> dict[str, tuple[int, float, str]]:
 
 
 def _count_phrase(n: int, exercise: str) -> str:
-    one, many = EVENT_NOUN.get(exercise, ("event", "events"))
+    one, many = event_noun(exercise)
     return f"{n} {one if n == 1 else many}"
 
 
@@ -91,26 +104,10 @@ def _events(result: ExerciseResult) -> int:
 
 
 def _good_headline(result: ExerciseResult) -> str:
-    s, ex = result.summary, result.exercise
-    n = _events(result)
-    if ex == "origin-stretch":
-        total, good = s.get("total_hold_s"), s.get("total_good_form_s")
-        extra = f", {total:.0f} s in total" if isinstance(total, (int, float)) else ""
-        extra += f" ({good:.0f} s in good form)" if isinstance(good, (int, float)) else ""
-        return f"Good form: {_count_phrase(n, ex)}{extra}, no faults found."
-    if ex == "curl-hip-lift":
-        peak = _first_number(s, "max_knee_flexion_deg", "peak_knee_flexion_deg", "best_peak_knee_deg")
-        extra = f", knee curled to {peak:.0f} degrees" if peak is not None else ""
-        return f"Good form: {_count_phrase(n, ex)}{extra}, no faults found."
-    return f"Good form: {_count_phrase(n, ex)}, no faults found."
-
-
-def _first_number(summary: Mapping[str, Any], *keys: str) -> float | None:
-    for key in keys:
-        v = summary.get(key)
-        if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v):
-            return float(v)
-    return None
+    spec = find_spec(result.exercise)
+    detail = spec.good_detail(result.summary) \
+        if spec is not None and isinstance(result.summary, spec.summary_type) else ""
+    return f"Good form: {_count_phrase(_events(result), result.exercise)}{detail}, no faults found."
 
 
 def judged_share(analysis: Any) -> float:
@@ -145,7 +142,7 @@ def verdict(analysis: Any) -> dict[str, Any]:
             headline = (f"Could not assess the {title}: a person was visible in only "
                         f"{rate:.0%} of the frames.")
         else:
-            noun = EVENT_NOUN.get(ex, ("", "movements"))[1]
+            noun = event_noun(ex)[1]
             headline = f"Could not assess the {title}: no {noun} were found to judge."
         return {"status": NOT_ASSESSABLE, "headline": headline, "details": details}
     if faults:
@@ -156,7 +153,7 @@ def verdict(analysis: Any) -> dict[str, Any]:
                     f"({_label(code)} for {total:.1f} s{tail}).")
         return {"status": NEEDS_WORK, "headline": headline, "details": details}
     if _events(result) == 0:
-        one = EVENT_NOUN.get(ex, ("event", "events"))[0]
+        one = event_noun(ex)[0]
         return {"status": NEEDS_WORK,
                 "headline": f"Needs work: no complete {one} was found in this clip.",
                 "details": details}

@@ -18,6 +18,7 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from posecoach.exercises import find_spec
 from posecoach.kinematics import ANGLE_INDEX
 
 DPI = 100
@@ -59,13 +60,15 @@ def _side(analysis: Any) -> str:
 
 
 def _angle_series(analysis: Any) -> list[str]:
-    side, other = _side(analysis), {"left": "right", "right": "left"}[_side(analysis)]
-    ex = analysis.exercise
-    if ex == "leg-swing":
-        return [f"thigh_angle_{side}", f"thigh_angle_{other}", "trunk_inclination"]
-    if ex == "curl-hip-lift":
-        return [f"knee_flexion_{side}", f"thigh_angle_{side}", "trunk_inclination"]
+    spec, side = find_spec(analysis.exercise), _side(analysis)
+    if spec is not None:
+        return spec.angles_for(side)
     return ["trunk_inclination", f"hip_flexion_{side}", f"knee_flexion_{side}"]
+
+
+def _noun(analysis: Any) -> str:
+    spec = find_spec(analysis.exercise)
+    return spec.event_noun[1] if spec is not None else "events"
 
 
 def _time_and_angles(analysis: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -103,15 +106,15 @@ def angles_chart(analysis: Any) -> Chart | None:
     if not plotted:
         return None
     for h in result.holds:
-        s, e = _num(h.get("start_s")), _num(h.get("end_s"))
+        s, e = _num(h.start_s), _num(h.end_s)
         if s is not None and e is not None:
             ax.axvspan(s, e, color=GOOD, alpha=0.12, linewidth=0)
     for r in result.reps:
-        s, e = _num(r.get("start_s")), _num(r.get("end_s"))
+        s, e = _num(r.start_s), _num(r.end_s)
         if s is not None and e is not None:
             ax.axvspan(s, e, color=NEUTRAL, alpha=0.10, linewidth=0)
     for sw in result.swings:
-        tp = _num(sw.get("forward_peak_t_s"))
+        tp = _num(sw.forward_peak_t_s)
         if tp is not None:
             ax.axvline(tp, color=NEUTRAL, alpha=0.5, linewidth=0.8)
     colours = _fault_colours([f.code for f in result.faults])
@@ -134,8 +137,8 @@ def angles_chart(analysis: Any) -> Chart | None:
     ax.set_xlabel("time (s)")
     ax.set_ylabel("degrees")
     fig.subplots_adjust(left=0.07, right=0.80, top=0.96, bottom=0.15)
-    events = {"origin-stretch": "holds shaded green", "leg-swing": "forward swing peaks as lines",
-              "curl-hip-lift": "reps shaded blue"}.get(analysis.exercise, "events marked")
+    spec = find_spec(analysis.exercise)
+    events = spec.chart_events if spec is not None else "events marked"
     caption = (f"Filtered joint angles over time; {events}; fault spans shaded "
                f"(coloured bar at the top); recording problems as a grey bar at the bottom.")
     return Chart("angles.png", "Angles over time", caption, _png(fig))
@@ -165,15 +168,13 @@ def timeline_chart(analysis: Any) -> Chart | None:
     for value, colour in ((True, GOOD), (False, FIX)):
         spans = [(t[i], ends[j - 1] - t[i]) for i, j, v in _runs(form) if v is value]
         rows.append(("good form" if value else "fix form", spans, colour))
-    events = [(e.get("start_s"), e.get("end_s")) for e in (*result.holds, *result.reps)]
-    events += [(e.get("backward_peak_t_s"), e.get("forward_peak_t_s")) for e in result.swings]
+    events = [e.span_s() for e in (*result.holds, *result.reps, *result.swings)]
     spans = []
     for s, e in events:
         s, e = _num(s), _num(e)
         if s is not None and e is not None:
             spans.append((min(s, e), max(abs(e - s), dt)))
-    noun = {"origin-stretch": "holds", "leg-swing": "swings", "curl-hip-lift": "reps"}
-    rows.append((noun.get(analysis.exercise, "events"), spans, NEUTRAL))
+    rows.append((_noun(analysis), spans, NEUTRAL))
     colours = _fault_colours([f.code for f in result.faults])
     for code in colours:
         rows.append((code.replace("_", " "), [(f.start_s, max(f.end_s - f.start_s, dt))
@@ -190,14 +191,15 @@ def timeline_chart(analysis: Any) -> Chart | None:
     ax.set_xlim(float(t[0]), float(ends[-1]))
     ax.set_xlabel("time (s)")
     fig.subplots_adjust(left=0.16, right=0.98, top=0.97, bottom=max(0.1, 0.5 / (1.0 + 0.38 * len(rows))))
-    title = "Hold timeline" if analysis.exercise == "origin-stretch" else "Timeline"
+    spec = find_spec(analysis.exercise)
+    title = spec.timeline_title if spec is not None else "Timeline"
     caption = ("When form was good (green) or needed fixing (orange), the "
-               f"{noun.get(analysis.exercise, 'events')}, each fault and any recording problem.")
+               f"{_noun(analysis)}, each fault and any recording problem.")
     return Chart("timeline.png", title, caption, _png(fig))
 
 
 def swings_chart(analysis: Any) -> Chart | None:
-    amps = [_num(s.get("amplitude_deg")) for s in analysis.result.swings]
+    amps = [_num(s.amplitude_deg) for s in analysis.result.swings]
     pts = [(i + 1, a) for i, a in enumerate(amps) if a is not None]
     if not pts:
         return None
@@ -228,13 +230,13 @@ def reps_chart(analysis: Any) -> Chart | None:
     knee = a[:, ANGLE_INDEX[f"knee_flexion_{_side(analysis)}"]] if t.size else np.array([])
     lows, highs, lifts = [], [], []
     for r in reps:
-        s, e = _num(r.get("start_s")), _num(r.get("end_s"))
-        peak = _num(r.get("peak_knee_flexion_deg"))
+        s, e = _num(r.start_s), _num(r.end_s)
+        peak = _num(r.peak_knee_flexion_deg)
         inside = knee[(t >= s) & (t <= e)] if s is not None and e is not None and t.size else knee[:0]
         inside = inside[np.isfinite(inside)]
         lows.append(float(inside.min()) if inside.size else 0.0)
         highs.append(peak if peak is not None else (float(inside.max()) if inside.size else 0.0))
-        lifts.append(_num(r.get("peak_hip_extension_deg")))
+        lifts.append(_num(r.peak_hip_extension_deg))
     x = np.arange(1, len(reps) + 1, dtype=float)
     fig, ax = _figure(3.0)
     ax.bar(x, np.array(highs) - np.array(lows), bottom=lows, color="#d97706", width=0.6,
@@ -253,11 +255,14 @@ def reps_chart(analysis: Any) -> Chart | None:
     return Chart("reps.png", "Rep ranges", caption, _png(fig))
 
 
+# Extra charts an exercise spec can ask for, by name.
+EXTRA_CHARTS = {"swings": swings_chart, "reps": reps_chart}
+
+
 def make_charts(analysis: Any) -> list[Chart]:
+    """The angles and timeline charts, plus the extra charts of the exercise's spec."""
+    spec = find_spec(analysis.exercise)
     makers = [angles_chart, timeline_chart]
-    if analysis.exercise == "leg-swing":
-        makers.append(swings_chart)
-    elif analysis.exercise == "curl-hip-lift":
-        makers.append(reps_chart)
+    makers += [EXTRA_CHARTS[name] for name in (spec.charts if spec is not None else ())]
     charts = [m(analysis) for m in makers]
     return [c for c in charts if c is not None]

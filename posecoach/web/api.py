@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from posecoach.history import PROGRESSION
+from posecoach.history import tracked_exercises
 from posecoach.web.deps import WebContext, get_ctx
 from posecoach.web.responses import error_response
 from posecoach.web.services import analysis_body, check_id, delete_everything, file_links
@@ -150,7 +150,7 @@ def delete_session(session_id: str, ctx: WebContext = Depends(get_ctx)) -> dict[
 @router.get("/progression/{exercise}", tags=["history"], responses=_ERRORS,
             summary="Key metrics per session over time, oldest first")
 def progression(exercise: str, side: str | None = None, ctx: WebContext = Depends(get_ctx)) -> dict[str, Any]:
-    if exercise not in PROGRESSION and exercise not in exercise_ids():
+    if exercise not in tracked_exercises() and exercise not in exercise_ids():
         raise HTTPException(404, f"unknown exercise '{exercise[:40]}'")
     prog = ctx.history.progression(exercise, side or None)
     return {"exercise": exercise,

@@ -16,7 +16,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
-from posecoach.history import PROGRESSION, SIDES, metrics_for
+from posecoach.history import SIDES, metrics_for, tracked_exercises
 from posecoach.web.charts import progression_png
 from posecoach.web.deps import WebContext, get_ctx
 from posecoach.web.responses import error_response
@@ -77,7 +77,8 @@ def result_page(session_id: str, request: Request, ctx: WebContext = Depends(get
 def history_page(request: Request, exercise: str = "", side: str = "",
                  ctx: WebContext = Depends(get_ctx)) -> HTMLResponse:
     sessions = ctx.history.list_sessions(exercise or None, side or None)
-    shown = sorted({s.exercise for s in sessions} & set(PROGRESSION), key=list(PROGRESSION).index)
+    tracked = tracked_exercises()
+    shown = sorted({s.exercise for s in sessions} & set(tracked), key=tracked.index)
     charts = [{"exercise": e, "label": exercise_label(e),
                "url": f"/history/charts/{e}.png" + (f"?side={side}" if side in SIDES else "")} for e in shown]
     known = sorted(set(exercise_ids()) | set(ctx.history.exercises()))
@@ -90,7 +91,7 @@ def history_page(request: Request, exercise: str = "", side: str = "",
 
 @router.get("/history/charts/{exercise}.png")
 async def history_chart(exercise: str, side: str = "", ctx: WebContext = Depends(get_ctx)) -> Response:
-    if exercise not in PROGRESSION:
+    if exercise not in tracked_exercises():
         raise HTTPException(404, f"no progression chart for '{exercise[:40]}'")
     progression = ctx.history.progression(exercise, side if side in SIDES else None)
     png = await run_in_threadpool(progression_png, progression)

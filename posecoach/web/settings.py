@@ -11,21 +11,21 @@ from posecoach.errors import ConfigError
 from posecoach.history import db_path_for
 
 DEFAULT_RUNNER = "posecoach.web.runner:run_analysis"
-_FALLBACK_EXERCISES = ("origin-stretch", "leg-swing", "curl-hip-lift")
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1", "[::1]")
 
 
 def exercise_ids() -> tuple[str, ...]:
-    """The registered exercises (the registry may not be importable in a partial checkout)."""
-    try:
-        from posecoach.exercises import EXERCISE_IDS
-    except ImportError:
-        return _FALLBACK_EXERCISES
-    return tuple(EXERCISE_IDS)
+    """The registered exercises (read when called: the registry is the one list)."""
+    from posecoach.exercises import exercise_ids as registered
+
+    return registered()
 
 
 def exercise_label(exercise_id: str) -> str:
-    return exercise_id.replace("-", " ").capitalize()
+    """The exercise's title from its spec (the id spelled out for an unknown one)."""
+    from posecoach.exercises import title_of
+
+    return title_of(exercise_id)
 
 
 @dataclass(frozen=True)

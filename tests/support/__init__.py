@@ -1,0 +1,1 @@
+"""Helpers shared by the tests (builders, fakes, fixture exercises); no tests here."""
