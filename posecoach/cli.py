@@ -16,7 +16,6 @@ from posecoach.errors import InputError, PoseCoachError
 from posecoach.limits import MediaLimits
 
 MODEL_CHOICES = ("lite", "full", "heavy")
-DEFAULT_OUT_ROOT = Path("posecoach-out")
 
 
 @contextlib.contextmanager
@@ -108,12 +107,6 @@ def _collect_inputs(raw: Sequence[str]) -> list[Path]:
     return found
 
 
-def _out_dir_for(path: Path, out: str | None, many: bool) -> Path:
-    if out is None:
-        return DEFAULT_OUT_ROOT / path.stem
-    return Path(out) / path.stem if many else Path(out)
-
-
 def _analyze_one(job: tuple[str, str, str, str, bool, bool, MediaLimits]) -> dict[str, object]:
     """Worker entry (also used in-process): analyse one input and write its outputs."""
     from posecoach.analysis import AnalysisOptions, analyze_media
@@ -148,51 +141,77 @@ def _summary_line(path: Path, out_dir: Path, report: dict[str, object]) -> str:
             f"{' | faults: ' + ', '.join(faults) if faults else ' | no faults'}\n  -> {out_dir}/report.html")
 
 
-def _cmd_analyze(args: argparse.Namespace) -> int:
+# (input, its report folder, the report or None, the failure or None)
+Outcome = tuple[Path, Path, "dict[str, object] | None", "PoseCoachError | None"]
+
+
+def _as_failure(path: Path, exc: BaseException, debug: bool) -> PoseCoachError:
+    """Any failure of one input as a PoseCoachError, so that a batch goes on."""
+    if isinstance(exc, PoseCoachError):
+        return exc
+    if debug:
+        raise exc
+    return PoseCoachError(f"{path.name}: could not be analysed ({type(exc).__name__}: {exc})",
+                          "run again with --debug for the details, and report it if it persists")
+
+
+def _run_jobs(inputs: list[Path], jobs: list[tuple], workers: int, debug: bool) -> list[Outcome]:
     from concurrent.futures import ProcessPoolExecutor
 
-    from posecoach.pose import resolve_model
-
-    limits = MediaLimits.from_env().replace(max_clip_s=args.max_clip_s)
-    inputs = _collect_inputs(args.inputs)
-    many = len(inputs) > 1
-    show_progress = not args.quiet and not args.json and sys.stderr.isatty()
-    # Install the model once, up front, rather than racing in the workers.
-    resolve_model(args.model, progress=(lambda m: None) if args.quiet else _progress_line)
-    jobs = [(str(p), str(_out_dir_for(p, args.out, many)), args.exercise, args.model, not args.no_video,
-             show_progress, limits) for p in inputs]
-    results: list[tuple[Path, Path, dict[str, object] | None, PoseCoachError | None]] = []
-    if args.jobs > 1 and many:
-        with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+    results: list[Outcome] = []
+    if workers > 1 and len(jobs) > 1:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
             futures = [pool.submit(_analyze_one, job) for job in jobs]
             for path, job, fut in zip(inputs, jobs, futures):
                 try:
                     results.append((path, Path(job[1]), fut.result(), None))
-                except PoseCoachError as exc:
-                    results.append((path, Path(job[1]), None, exc))
-    else:
-        for path, job in zip(inputs, jobs):
-            try:
-                results.append((path, Path(job[1]), _analyze_one(job), None))
-            except PoseCoachError as exc:
-                results.append((path, Path(job[1]), None, exc))
-    failed = 0
-    summaries = []
+                except Exception as exc:  # noqa: BLE001 - one input's failure ends only that input
+                    results.append((path, Path(job[1]), None, _as_failure(path, exc, debug)))
+        return results
+    for path, job in zip(inputs, jobs):
+        try:
+            results.append((path, Path(job[1]), _analyze_one(job), None))
+        except Exception as exc:  # noqa: BLE001 - one input's failure ends only that input
+            results.append((path, Path(job[1]), None, _as_failure(path, exc, debug)))
+    return results
+
+
+def _cmd_analyze(args: argparse.Namespace) -> int:
+    from posecoach.pose import resolve_model
+    from posecoach.report.folders import choose_out_dirs
+
+    limits = MediaLimits.from_env().replace(max_clip_s=args.max_clip_s)
+    inputs = _collect_inputs(args.inputs)
+    many = len(inputs) > 1
+    out_dirs = choose_out_dirs(inputs, args.out)
+    show_progress = not args.quiet and not args.json and sys.stderr.isatty()
+    # Install the model once, up front, rather than racing in the workers.
+    resolve_model(args.model, progress=(lambda m: None) if args.quiet else _progress_line)
+    jobs = [(str(p), str(d), args.exercise, args.model, not args.no_video, show_progress, limits)
+            for p, d in zip(inputs, out_dirs)]
+    results = _run_jobs(inputs, jobs, args.jobs, args.debug)
+    failures = [(path, error) for path, _, _, error in results if error is not None]
+    summaries = [report for _, _, report, _ in results if report is not None]
     for path, out_dir, report, error in results:
         if error is not None:
-            failed += 1
             _err(error.message, error.hint)
-            continue
-        assert report is not None
-        summaries.append(report)
-        if not args.json and not args.quiet:
+        elif not args.json and not args.quiet:
+            assert report is not None
             print(_summary_line(path, out_dir, report))
+    if many and failures:
+        _err(f"{len(failures)} of {len(results)} inputs failed: "
+             + ", ".join(path.name for path, _ in failures),
+             f"the other {len(results) - len(failures)} were analysed" if len(failures) < len(results) else "")
     if args.history:
         _add_to_history([(out_dir, report) for _, out_dir, report, _ in results if report is not None],
                         quiet=args.quiet or args.json)
     if args.json:
         print(json.dumps(summaries[0] if len(summaries) == 1 and not many else summaries, indent=2))
-    return 0 if failed == 0 else (InputError.exit_code if failed == len(results) else 1)
+    if not failures:
+        return 0
+    if len(failures) == len(results) and len({type(e).exit_code for _, e in failures}) == 1:
+        return failures[0][1].exit_code
+    return 1
 
 
 def _add_to_history(done: list[tuple[Path, dict[str, object]]], quiet: bool) -> None:
@@ -239,10 +258,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     p_an = sub.add_parser(
         "analyze", help="analyse uploaded videos or photos",
-        description="Analyse videos (mp4 mov m4v avi mkv webm) or photos (jpg png). Outputs go to "
-                    "./posecoach-out/<input name>/ by default; --out DIR writes there instead (one "
-                    "input) or to DIR/<input name>/ (several inputs). Each folder gets report.json, "
-                    "angles.csv, report.html, plots/ and annotated.mp4.")
+        description="Analyse videos (mp4 mov m4v avi mkv webm) or photos (jpg png). Each input gets "
+                    "a folder with report.json, angles.csv, report.html, plots/ and annotated.mp4, "
+                    "in ./posecoach-out/<input name>/ by default. --out DIR with one input writes "
+                    "into DIR if it is new or an earlier PoseCoach report (replaced); if DIR holds "
+                    "anything else, into DIR/<input name>/. Several inputs: DIR/<input name>/ each. "
+                    "PoseCoach never replaces files it did not write: a name already taken gets "
+                    "<input name>-2, -3, ... Limits: clips up to 10 min (--max-clip-s), video "
+                    "frames up to 4096x4096, photos up to 64 megapixels; see README.")
     p_an.add_argument("inputs", nargs="+", metavar="INPUT", help="video/image files or folders")
     from posecoach.exercises import exercise_ids
 
@@ -302,6 +325,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         _err("interrupted; nothing partial was kept")
         return 130
+    except OSError as exc:  # a file-system problem no command turned into a PoseCoachError
+        if args.debug:
+            raise
+        where = f" ({exc.filename})" if exc.filename else ""
+        _err(f"{exc.strerror or exc}{where}", "check the paths and free space, or run with --debug")
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -34,3 +34,10 @@ class ConfigError(PoseCoachError):
     """A setting or argument is invalid."""
 
     exit_code = 4
+
+
+class OutputError(PoseCoachError):
+    """The outputs cannot be written where asked (read-only, full, too long a path, or a
+    folder holding files PoseCoach did not write, which it never replaces)."""
+
+    exit_code = 5

@@ -31,6 +31,7 @@ IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png"})
 # 4K clip with one thread per core of a big machine would need gigabytes.
 _LARGE_FRAME_PIXELS = 1920 * 1080
 _LARGE_FRAME_THREADS = 4
+_MAX_STREAMS = 32
 # Time base of timed output videos: fine enough for 240 fps slow motion.
 TIMED_TIME_BASE = Fraction(1, 90_000)
 
@@ -70,12 +71,13 @@ def _check_size(path: Path, width: int, height: int, max_pixels: int, limits: Me
     """Refuse frames too small to hold a person or too big to decode safely."""
     if min(width, height) < limits.min_side_px:
         raise _fail(path, f"{what} is only {width}x{height} pixels, too small to see a person in",
-                    f"use a {what} at least {limits.min_side_px} pixels on each side "
-                    "(480 pixels or more works best)")
+                    f"use {'an image' if what == 'image' else 'a video'} at least "
+                    f"{limits.min_side_px} pixels on each side (480 or more works best)")
     if width * height > max_pixels:
         raise _fail(path, f"{what} is too large ({width}x{height}, {_megapixels(width * height)}; "
                           f"the most PoseCoach reads is {_megapixels(max_pixels)})",
-                    f"resize it to at most {limits.analysis_side_px} pixels on the long side")
+                    f"resize it to at most {limits.analysis_side_px} pixels on the long side"
+                    if what == "image" else "export it at 1080p or 4K")
 
 
 def _minutes(seconds: float) -> str:
@@ -98,7 +100,10 @@ def _open(path: Path) -> "av.container.InputContainer":
     if path.stat().st_size == 0:
         raise _fail(path, "file is empty")
     try:
-        container = av.open(str(path), mode="r")
+        # FFmpeg decodes a frame of each stream while it reads the header (to learn what
+        # the container does not say); skipping that keeps an 8192x8192 clip from
+        # costing hundreds of MB before its size can be checked. Decoding is unaffected.
+        container = av.open(str(path), mode="r", stream_options=[{"skip_frame": "all"}] * _MAX_STREAMS)
     except (av.error.FFmpegError, OSError, ValueError) as exc:
         raise _fail(path, "not a readable video (the file is corrupt or not a video format)",
                     "export the clip again as MP4 (H.264)") from exc
@@ -215,8 +220,8 @@ def iter_frames(path: Path | str, limits: MediaLimits = DEFAULT_LIMITS) -> Itera
         width, height = stream.codec_context.width, stream.codec_context.height
         if width * height > _LARGE_FRAME_PIXELS:
             stream.thread_count = _LARGE_FRAME_THREADS
-        last_t = -1.0
-        first_t: float | None = None
+        last_t: float | None = None
+        first_t = 0.0
         size: tuple[int, int] | None = None
         frame_period = 1.0 / float(stream.average_rate or 30.0)
         decoder = container.decode(stream)
@@ -230,11 +235,15 @@ def iter_frames(path: Path | str, limits: MediaLimits = DEFAULT_LIMITS) -> Itera
                 break
             _check_size(path, frame.width, frame.height, limits.max_video_pixels, limits, "video")
             count += 1
-            t = float(frame.time) if frame.time is not None else last_t + frame_period
-            if t <= last_t:  # broken or duplicate timestamps: keep time moving forward
+            if frame.time is not None:
+                t = float(frame.time)
+            else:  # no timestamps (a raw stream): frames 1/fps apart, from 0
+                t = 0.0 if last_t is None else last_t + frame_period
+            if last_t is None:
+                first_t = t
+            elif t <= last_t:  # broken or duplicate timestamps: keep time moving forward
                 t = last_t + frame_period
             last_t = t
-            first_t = t if first_t is None else first_t
             if count > limits.max_frames:
                 raise _too_long(path, limits, f"over {limits.max_frames} frames")
             if t - first_t > limits.max_clip_s:

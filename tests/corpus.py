@@ -6,6 +6,9 @@ derived from a clip with a person in it (a bundled synthetic sample when present
 
 from __future__ import annotations
 
+import io
+import struct
+import zlib
 from collections.abc import Callable, Iterable
 from fractions import Fraction
 from pathlib import Path
@@ -167,4 +170,157 @@ UNREADABLE: dict[str, Callable[[Path], Path]] = {
     "png_as_mp4": png_as_mp4,
     "zero_frames": zero_frame_video,
     "huge_image": huge_image,
+}
+
+
+# -------------------------------------------------------------- resource limits and odd encodings
+class EncoderMissing(Exception):
+    """The local FFmpeg build cannot encode this case (the test skips, saying which)."""
+
+
+class _Pipe(io.RawIOBase):
+    """A write-only, non-seekable sink: muxers cannot go back to fill in the duration."""
+
+    def __init__(self) -> None:
+        self.data = bytearray()
+
+    def writable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return False
+
+    def write(self, b) -> int:  # type: ignore[override]
+        self.data += b
+        return len(b)
+
+
+def encode(path: Path, frames: Iterable[np.ndarray], codec: str = "libx264", pix_fmt: str = "yuv420p",
+           fps: float = 30.0, container_format: str | None = None, options: dict[str, str] | None = None,
+           seekable: bool = True) -> Path:
+    """Any codec / pixel format the local PyAV can encode. `seekable=False` writes through
+    a pipe, so the container carries no duration (metadata that cannot be trusted)."""
+    try:
+        av.codec.Codec(codec, "w")
+    except (av.error.FFmpegError, ValueError) as exc:  # UnknownCodecError is a ValueError
+        raise EncoderMissing(f"this FFmpeg has no {codec} encoder") from exc
+    frames = list(frames)
+    sink = str(path) if seekable else _Pipe()
+    with av.open(sink, "w", format=container_format) as container:
+        stream = container.add_stream(codec, rate=Fraction(fps).limit_denominator(1001))
+        stream.height, stream.width = frames[0].shape[:2]
+        stream.pix_fmt = pix_fmt
+        stream.options = options or {}
+        for rgb in frames:
+            for packet in stream.encode(av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    if not seekable:
+        path.write_bytes(bytes(sink.data))  # type: ignore[union-attr]
+    return path
+
+
+def gradient_frames(width: int, height: int, n: int) -> list[np.ndarray]:
+    """`n` frames of a moving colour gradient (enough detail for codecs to be honest)."""
+    x = np.linspace(0, 255, width)[None, :]
+    y = np.linspace(0, 255, height)[:, None]
+    return [np.stack([np.broadcast_to((x + 8 * i) % 256, (height, width)),
+                      np.broadcast_to(y, (height, width)),
+                      np.broadcast_to((x + y) / 2, (height, width))], axis=-1).astype(np.uint8)
+            for i in range(n)]
+
+
+def png_bomb(folder: Path, side: int = 30_000) -> Path:
+    """An ~875 KB grayscale PNG of side x side pixels (900 MB once decoded), built in about
+    a second without ever holding the pixels: one deflate block of zero rows, flushed so
+    that it can be repeated, and the checksum computed over the same blocks."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = 256
+    block = b"\0" * ((side + 1) * rows)   # each row: filter byte 0, then side zero pixels
+    full, rest = divmod(side, rows)
+    comp = zlib.compressobj(9, zlib.DEFLATED, -15)
+    comp.compress(block)
+    comp.flush(zlib.Z_FULL_FLUSH)
+    unit = comp.compress(block) + comp.flush(zlib.Z_FULL_FLUSH)   # the same bytes every time now
+    last = b"\0" * ((side + 1) * rest)
+    tail = comp.compress(last) + comp.flush()
+    adler = 1
+    for _ in range(full):
+        adler = zlib.adler32(block, adler)
+    adler = zlib.adler32(last, adler)
+    idat = b"\x78\xda" + unit * full + tail + struct.pack(">I", adler)
+    path = folder / "bomb.png"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0))
+                     + chunk(b"IDAT", idat) + chunk(b"IEND", b""))
+    return path
+
+
+def tiny_image(folder: Path, side: int = 4) -> Path:
+    path = folder / f"tiny_{side}px.png"
+    cv2.imwrite(str(path), np.full((side, side, 3), 128, np.uint8))
+    return path
+
+
+def one_pixel_video(folder: Path) -> Path:
+    """A 1x1 video (FFV1 in Matroska: H.264 needs even sizes)."""
+    return encode(folder / "one_pixel.mkv", [np.full((1, 1, 3), 60 * i, np.uint8) for i in range(4)],
+                  codec="ffv1", pix_fmt="yuv444p")
+
+
+def huge_frame_video(folder: Path, side: int = 8192) -> Path:
+    """H.264 at side x side: a few hundred KB that would need gigabytes to decode."""
+    return encode(folder / f"huge_{side}.mp4", [np.zeros((side, side, 3), np.uint8)],
+                  options={"preset": "ultrafast"})
+
+
+def large_frame_video(folder: Path, side: int = 4096, frames: int = 6) -> Path:
+    """The largest frames accepted by default (MediaLimits.max_video_pixels)."""
+    return encode(folder / f"large_{side}.mp4", gradient_frames(side, side, frames),
+                  options={"preset": "ultrafast"})
+
+
+def hour_long_clip(folder: Path) -> Path:
+    """A 64x64 clip one hour long (a frame every 10 s keeps it quick to make)."""
+    frames = gradient_frames(64, 64, 361)
+    return write_video(folder / "hour_long.mp4", frames, fps=0.1, times_s=[10.0 * i for i in range(361)])
+
+
+def clip_without_duration(folder: Path, seconds: float, fps: float = 30.0) -> Path:
+    """Matroska written through a pipe: no duration or frame count in the metadata."""
+    return encode(folder / "no_duration.mkv", gradient_frames(64, 64, int(seconds * fps)), fps=fps,
+                  container_format="matroska", seekable=False)
+
+
+def resolution_change(folder: Path) -> Path:
+    """An H.264 stream whose frame size changes part-way (128x96, then 64x64), as a
+    camera switching modes writes it: two raw H.264 streams back to back."""
+    parts = [folder / "part_a.h264", folder / "part_b.h264"]
+    encode(parts[0], gradient_frames(128, 96, 10), container_format="h264")
+    encode(parts[1], gradient_frames(64, 64, 10), container_format="h264")
+    path = folder / "resolution_change.mp4"   # probed by content, whatever the name says
+    path.write_bytes(b"".join(p.read_bytes() for p in parts))
+    return path
+
+
+def timestamp_gap(folder: Path, gap_s: float = 2.0) -> Path:
+    """30 fps with a `gap_s` hole in the middle (recording paused, frames dropped)."""
+    frames = gradient_frames(64, 64, 30)
+    times = [i / 30 for i in range(15)] + [gap_s + i / 30 for i in range(15, 30)]
+    return write_video(folder / "timestamp_gap.mp4", frames, times_s=times)
+
+
+# name -> (builder, what it is); the encoder may be missing from a local FFmpeg build
+ENCODINGS: dict[str, tuple[Callable[[Path], Path], str]] = {
+    "h264_10bit": (lambda d: encode(d / "h264_10bit.mp4", gradient_frames(64, 64, 8), pix_fmt="yuv420p10le"),
+                   "H.264 High 10"),
+    "h264_444": (lambda d: encode(d / "h264_444.mp4", gradient_frames(64, 64, 8), pix_fmt="yuv444p"),
+                 "H.264 4:4:4"),
+    "hevc_10bit": (lambda d: encode(d / "hevc_10bit.mp4", gradient_frames(64, 64, 8), codec="libx265",
+                                    pix_fmt="yuv420p10le", options={"x265-params": "log-level=error"}),
+                   "HEVC Main 10"),
+    "vp9": (lambda d: encode(d / "vp9.webm", gradient_frames(64, 64, 8), codec="libvpx-vp9"), "VP9 in WebM"),
+    "av1": (lambda d: encode(d / "av1.mkv", gradient_frames(64, 64, 8), codec="libsvtav1"), "AV1 in Matroska"),
 }

@@ -103,8 +103,8 @@ def written(tmp_path: Path) -> tuple[Path, dict]:
 def test_writes_every_output(written: tuple[Path, dict]) -> None:
     out, report = written
     names = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
-    assert names == ["angles.csv", "annotated.mp4", "plots/angles.png", "plots/timeline.png",
-                     "report.html", "report.json"]
+    assert names == [".posecoach-report", "angles.csv", "annotated.mp4", "plots/angles.png",
+                     "plots/timeline.png", "report.html", "report.json"]
     on_disk = json.loads((out / "report.json").read_text())
     assert on_disk == report
     validate(on_disk)
@@ -211,10 +211,24 @@ def test_failure_keeps_the_previous_report(tmp_path: Path, monkeypatch: pytest.M
 def test_rerun_replaces_the_folder(tmp_path: Path) -> None:
     out = tmp_path / "clip"
     write_outputs(make_analysis(), out, video=False)
-    (out / "stale.txt").write_text("from an older version")
+    (out / "plots" / "angles.png").unlink()         # a file the earlier run wrote, changed
     report = write_outputs(make_analysis(faults=[ROUNDED]), out, video=False)
-    assert not (out / "stale.txt").exists()
+    assert (out / "plots" / "angles.png").exists()
     assert json.loads((out / "report.json").read_text())["verdict"] == report["verdict"]
+    assert [p.name for p in tmp_path.iterdir()] == ["clip"]
+
+
+def test_a_report_folder_holding_a_users_file_is_never_replaced(tmp_path: Path) -> None:
+    from posecoach.errors import OutputError
+
+    out = tmp_path / "clip"
+    write_outputs(make_analysis(), out, video=False)
+    before = (out / "report.json").read_text()
+    (out / "plots" / "my-sketch.png").write_bytes(b"mine")
+    with pytest.raises(OutputError, match="holds files PoseCoach did not write"):
+        write_outputs(make_analysis(faults=[ROUNDED]), out, video=False)
+    assert (out / "plots" / "my-sketch.png").read_bytes() == b"mine"
+    assert (out / "report.json").read_text() == before
     assert [p.name for p in tmp_path.iterdir()] == ["clip"]
 
 
@@ -244,15 +258,16 @@ def test_next_run_removes_what_a_killed_run_left_behind(tmp_path: Path) -> None:
     for folder in (killed, running):
         folder.mkdir()
         (folder / "report.json").write_text("{}")
+        (folder / ".posecoach-report").write_text('{"posecoach_report": 1, "source": "", "files": []}')
     write_outputs(make_analysis(), tmp_path / "clip", video=False)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["clip", running.name])
 
 
-def test_out_path_that_is_a_file_is_an_input_error(tmp_path: Path) -> None:
-    from posecoach.errors import InputError
+def test_out_path_that_is_a_file_is_an_output_error(tmp_path: Path) -> None:
+    from posecoach.errors import OutputError
 
     (tmp_path / "clip").write_text("not a folder")
-    with pytest.raises(InputError):
+    with pytest.raises(OutputError):
         write_outputs(make_analysis(), tmp_path / "clip", video=False)
 
 

@@ -10,7 +10,8 @@
 
 The folder gets report.json (versioned; schema in report.schema.json, fields in
 docs/report-schema.md), angles.csv, plots/*.png, report.html (self-contained) and
-annotated.mp4 (annotated.jpg for a still). Everything is built in a hidden sibling
+annotated.mp4 (annotated.jpg for a still), and the marker `.posecoach-report` that
+lets a later run replace it. Everything is built in a hidden sibling
 `.NAME.partial-XXXX` and renamed into place at the end, so an interrupted run never
 leaves a complete-looking partial report.
 """
@@ -25,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from posecoach.report.atomic import atomic_output_dir
+from posecoach.report.folders import report_source
 from posecoach.report.document import (
     SCHEMA_VERSION,
     build_report,
@@ -82,15 +84,16 @@ def _adopt_video(source: Path, folder: Path) -> dict[str, str]:
 def write_outputs(analysis: Any, out_dir: Path | str, video: bool = True,
                   progress: Progress | None = None,
                   annotated_video: Path | None = None) -> dict[str, Any]:
-    """Write every output of `analysis` (a ClipAnalysis) into `out_dir`, replacing what
-    was there, atomically. Returns the report.json content.
+    """Write every output of `analysis` (a ClipAnalysis) into `out_dir`, atomically.
+    An earlier report there is replaced; a folder holding anything PoseCoach did not
+    write is never touched (OutputError; see report.atomic). Returns the report.json content.
 
     The annotated video (mostly native decode/encode work) is rendered on a worker
     thread while this one draws the charts and writes the tables; `progress` is called
     from that worker. `annotated_video`: an MP4 that is already annotated (the live
     session's recording) to include instead of rendering one; `video` is then ignored."""
     out_dir = Path(out_dir)
-    with atomic_output_dir(out_dir) as tmp, ThreadPoolExecutor(1, "posecoach-media") as pool:
+    with atomic_output_dir(out_dir, source=report_source(analysis.info.path)) as tmp, ThreadPoolExecutor(1, "posecoach-media") as pool:
         pending: Future[dict[str, str]] | None = None
         if annotated_video is not None:
             pending = pool.submit(_adopt_video, Path(annotated_video), tmp)
