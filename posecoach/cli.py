@@ -285,7 +285,8 @@ def build_parser() -> argparse.ArgumentParser:
     p_an.set_defaults(func=_cmd_analyze)
 
     from posecoach.live.cli import add_live_arguments, run_live
-    from posecoach.web.cli import add_history_arguments, add_serve_arguments, run_history, run_serve
+    from posecoach.web.cli import (add_history_arguments, add_serve_arguments, add_worker_arguments, run_history,
+                                   run_serve, run_worker)
 
     p_live = sub.add_parser("live", help="real-time coaching from a webcam, video file or stream")
     add_live_arguments(p_live)
@@ -294,6 +295,10 @@ def build_parser() -> argparse.ArgumentParser:
     p_serve = sub.add_parser("serve", help="web app: upload clips, read results, track progress")
     add_serve_arguments(p_serve)
     p_serve.set_defaults(func=run_serve)
+
+    p_worker = sub.add_parser("worker", help="run the web app's analyses from a Redis queue (docs/deploy.md)")
+    add_worker_arguments(p_worker)
+    p_worker.set_defaults(func=run_worker)
 
     p_history = sub.add_parser("history", help="print your progression per exercise")
     add_history_arguments(p_history)

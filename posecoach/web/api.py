@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from posecoach.history import tracked_exercises
+from posecoach.web.backends import QueueUnavailable
 from posecoach.web.deps import WebContext, get_ctx
 from posecoach.web.responses import error_response
 from posecoach.web.services import analysis_body, check_id, delete_everything, file_links
@@ -45,6 +46,7 @@ class Analysis(BaseModel):
     updated_at: float
     attempts: int
     error: str | None = None
+    worker: dict[str, Any] | None = None        # {"host", "pid"} of the process that ran it
     url: str
     result_url: str
     report: dict[str, Any] | None = None        # once done
@@ -69,9 +71,10 @@ _UPLOAD_BODY = {"requestBody": {"required": True, "content": {"multipart/form-da
 @router.post("/analyses", status_code=202, response_model=Created, openapi_extra=_UPLOAD_BODY,
              tags=["analyses"], summary="Upload a clip and queue its analysis",
              responses={400: {"model": ErrorBody}, 413: {"model": ErrorBody}, 415: {"model": ErrorBody},
-                        422: {"model": ErrorBody}})
+                        422: {"model": ErrorBody}, 503: {"model": ErrorBody}})
 async def create_analysis(request: Request, ctx: WebContext = Depends(get_ctx)) -> JSONResponse:
     settings = ctx.settings
+    await run_in_threadpool(ctx.backend.check_available)   # a 503 before the body is read, not after
     job_id = uuid.uuid4().hex
     length = request.headers.get("content-length")
     try:
@@ -93,8 +96,13 @@ async def create_analysis(request: Request, ctx: WebContext = Depends(get_ctx)) 
     except UploadError as exc:
         stored.unlink(missing_ok=True)
         return error_response(exc.status, exc.message)
-    ctx.queue.add(job_id, exercise, upload.filename, stored, settings.sessions_dir / job_id)
-    ctx.supervisor.wake()
+    job = ctx.queue.add(job_id, exercise, upload.filename, stored, settings.sessions_dir / job_id)
+    try:
+        await run_in_threadpool(ctx.backend.submit, job)
+    except QueueUnavailable:
+        ctx.queue.delete(job_id)                   # nothing half-queued: the client uploads again
+        stored.unlink(missing_ok=True)
+        raise
     body = Created(id=job_id, status="queued", url=f"/api/analyses/{job_id}", result_url=f"/results/{job_id}")
     return JSONResponse(body.model_dump(), status_code=202, headers={"Location": body.url})
 

@@ -25,13 +25,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from posecoach.errors import PoseCoachError
 from posecoach.history import HistoryStore
 from posecoach.web import api, pages
+from posecoach.web.backends import QueueUnavailable, backend_for
 from posecoach.web.datadir import DataDirLock, remove_leftovers
 from posecoach.web.deps import WebContext
 from posecoach.web.jobs import JobQueue
 from posecoach.web.responses import error_response, wants_html
 from posecoach.web.security import AccessGuard, SecurityHeaders, apply_security_headers
 from posecoach.web.settings import ServeSettings
-from posecoach.web.worker import Supervisor
 
 log = logging.getLogger("posecoach.web")
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -56,6 +56,10 @@ def _install_error_handlers(app: FastAPI) -> None:
         problems = "; ".join(f"{'.'.join(str(p) for p in e.get('loc', ())[1:]) or 'request'}: {e.get('msg')}"
                              for e in exc.errors())
         return error_response(422, f"invalid request: {problems}")
+
+    @app.exception_handler(QueueUnavailable)
+    async def queue_unavailable(request: Request, exc: QueueUnavailable) -> Response:
+        return error_response(503, exc.message, exc.hint)
 
     @app.exception_handler(PoseCoachError)
     async def posecoach_error(request: Request, exc: PoseCoachError) -> Response:
@@ -112,15 +116,17 @@ def create_app(settings: ServeSettings, data_lock: DataDirLock | None = None) ->
                 folder.mkdir(parents=True, exist_ok=True)
             queue = JobQueue(settings.db_path, verify=True)
             history = HistoryStore(settings.db_path)
+            # Workers on other machines may be writing partial outputs right now: theirs to clean.
             remove_leftovers(settings.uploads_dir, settings.sessions_dir,
-                             {job.input_path.resolve() for job in queue.list_jobs()})
-            supervisor = Supervisor(settings, queue)
-            app.state.ctx = WebContext(settings, queue, history, supervisor)
-            supervisor.start()
+                             {job.input_path.resolve() for job in queue.list_jobs()},
+                             partial_outputs=settings.queue_url is None)
+            backend = backend_for(settings, queue, history)
+            app.state.ctx = WebContext(settings, queue, history, backend)
+            backend.start()
             try:
                 yield
             finally:
-                supervisor.stop()
+                backend.stop()
         finally:
             if data_lock is None:
                 lock.release()

@@ -1,7 +1,10 @@
-"""The `posecoach serve` and `posecoach history` commands, for posecoach.cli to wire in:
+"""The `posecoach serve`, `posecoach worker` and `posecoach history` commands, for posecoach.cli
+to wire in:
 
     p = sub.add_parser("serve", help="web app: upload clips, read results, track progress")
     add_serve_arguments(p); p.set_defaults(func=run_serve)
+    p = sub.add_parser("worker", help="run the web app's analyses from a Redis queue")
+    add_worker_arguments(p); p.set_defaults(func=run_worker)
     p = sub.add_parser("history", help="progression per exercise, in the terminal")
     add_history_arguments(p); p.set_defaults(func=run_history)
 
@@ -44,6 +47,24 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--token", default=os.environ.get("POSECOACH_TOKEN"),
                         help="require this access token (Bearer header, or open /?token=... once in the "
                              "browser); default $POSECOACH_TOKEN")
+    parser.add_argument("--queue", default=os.environ.get("POSECOACH_QUEUE", "local"), metavar="URL",
+                        help="where jobs wait: 'local' runs them on this machine; redis://[:PASSWORD@]HOST:PORT/DB "
+                             "queues them for `posecoach worker` on any machine (docs/deploy.md); "
+                             "default $POSECOACH_QUEUE or local")
+    parser.add_argument("--storage", metavar="DIR",
+                        help="with --queue redis://...: the folder for uploads and results that every worker "
+                             "mounts too (default the data folder)")
+
+
+def _queue_url(value: str) -> str | None:
+    if value in ("", "local"):
+        return None
+    from posecoach.web.queue_rq import is_redis_url
+
+    if not is_redis_url(value):
+        raise ConfigError(f"--queue: unknown queue '{value[:60]}'",
+                          "use 'local', or redis://[:PASSWORD@]HOST:PORT/DB for Redis")
+    return value
 
 
 def _is_loopback(host: str) -> bool:
@@ -59,10 +80,14 @@ def settings_from_args(args: argparse.Namespace) -> ServeSettings:
     if not 0 < args.port < 65536:
         raise ConfigError(f"--port must be between 1 and 65535 (got {args.port})")
     loopback = _is_loopback(args.host)
+    queue_url = _queue_url(args.queue)
+    if args.storage and queue_url is None:
+        raise ConfigError("--storage is for jobs on Redis", "add --queue redis://HOST:PORT/DB, or drop --storage")
     return ServeSettings(
         data_dir=_data_dir(args.data_dir), workers=args.workers,
         max_upload_bytes=int(args.max_upload_mb * 1024 * 1024), token=args.token or None,
-        runner=DEFAULT_RUNNER, allowed_hosts=(*LOOPBACK_HOSTS, args.host) if loopback else None)
+        runner=DEFAULT_RUNNER, allowed_hosts=(*LOOPBACK_HOSTS, args.host) if loopback else None,
+        queue_url=queue_url, storage_dir=Path(args.storage) if args.storage else None)
 
 
 def _prepare_model() -> None:
@@ -117,16 +142,61 @@ def run_serve(args: argparse.Namespace) -> int:
         JobQueue(settings.db_path, verify=True)
         sock = bind_socket(args.host, args.port)
         with sock:
-            _prepare_model()
+            if settings.queue_url is not None:
+                from posecoach.web.queue_rq import connect, redacted
+
+                connect(settings.queue_url).close()   # unreachable: one error line now, not at an upload
+                where = f"jobs on {redacted(settings.queue_url)}, files in {settings.storage_root}"
+            else:
+                _prepare_model()
+                where = f"data in {settings.data_dir}"
             shown = "localhost" if _is_loopback(args.host) else args.host
-            print(f"PoseCoach web app: http://{shown}:{args.port}/  (data in {settings.data_dir}; "
-                  "Ctrl-C stops)", file=sys.stderr)
+            print(f"PoseCoach web app: http://{shown}:{args.port}/  ({where}; Ctrl-C stops)", file=sys.stderr)
             config = uvicorn.Config(create_app(settings, data_lock=lock), log_level="warning",
                                     timeout_graceful_shutdown=5)
             uvicorn.Server(config).run(sockets=[sock])
     finally:
         lock.release()
     return 0
+
+
+def add_worker_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.description = ("Run the web app's analyses from a Redis queue, on this or any machine that "
+                          "mounts the API node's storage (see docs/deploy.md). Ctrl-C or SIGTERM finish the "
+                          "current job, then stop.")
+    parser.add_argument("--queue", default=os.environ.get("POSECOACH_QUEUE", ""), metavar="URL",
+                        help="the Redis queue of `posecoach serve --queue`: redis://[:PASSWORD@]HOST:PORT/DB "
+                             "(default $POSECOACH_QUEUE)")
+    parser.add_argument("--storage", metavar="DIR", required=False,
+                        help="where this machine mounts the API node's --storage folder")
+    parser.add_argument("--burst", action="store_true", help="stop once the queue is empty")
+    parser.add_argument("--lease-s", type=float, default=None, metavar="S",
+                        help="a job whose worker is silent this long is re-queued (default 15)")
+    parser.add_argument("--runner", default=DEFAULT_RUNNER, help=argparse.SUPPRESS)   # tests: a fake analysis
+
+
+def run_worker(args: argparse.Namespace) -> int:
+    from posecoach.web.queue_rq import DEFAULT_LEASE_S
+    from posecoach.web.queue_rq import run_worker as work
+
+    queue_url = _queue_url(args.queue)
+    if queue_url is None:
+        raise ConfigError("posecoach worker needs a Redis queue",
+                          "pass --queue redis://HOST:PORT/DB (the same as `posecoach serve --queue`)")
+    if not args.storage:
+        raise ConfigError("posecoach worker needs --storage DIR",
+                          "the folder where this machine mounts the API node's uploads and results")
+    storage = Path(args.storage).expanduser()
+    if not (storage / "uploads").is_dir():
+        raise ConfigError(f"--storage {storage}: no uploads/ folder there",
+                          "point it at the storage of `posecoach serve --storage` (mounted on this machine)")
+    lease_s = DEFAULT_LEASE_S if args.lease_s is None else args.lease_s
+    if lease_s < 1:
+        raise ConfigError(f"--lease-s must be at least 1 (got {lease_s:g})")
+    if args.runner == DEFAULT_RUNNER:
+        _prepare_model()
+    return work(queue_url, storage, burst=args.burst, runner=args.runner, lease_s=lease_s,
+                announce=lambda line: print(line, file=sys.stderr))
 
 
 def add_history_arguments(parser: argparse.ArgumentParser) -> None:

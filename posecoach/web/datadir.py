@@ -67,8 +67,10 @@ class DataDirLock:
         self._fd = -1
 
 
-def remove_leftovers(uploads_dir: Path, sessions_dir: Path, known_inputs: set[Path]) -> list[Path]:
-    """Delete what killed uploads and killed jobs left; only names this app generates are touched."""
+def remove_leftovers(uploads_dir: Path, sessions_dir: Path, known_inputs: set[Path],
+                     partial_outputs: bool = True) -> list[Path]:
+    """Delete what killed uploads and killed jobs left; only names this app generates are touched.
+    partial_outputs=False keeps the hidden output folders (workers elsewhere may be writing them)."""
     removed: list[Path] = []
     if uploads_dir.is_dir():
         for path in uploads_dir.iterdir():
@@ -77,7 +79,7 @@ def remove_leftovers(uploads_dir: Path, sessions_dir: Path, known_inputs: set[Pa
             if path.is_file() and (half_received or orphan):
                 path.unlink(missing_ok=True)
                 removed.append(path)
-    if sessions_dir.is_dir():
+    if partial_outputs and sessions_dir.is_dir():
         for path in sessions_dir.iterdir():
             if path.is_dir() and _PARTIAL_OUTPUT.match(path.name):
                 shutil.rmtree(path, ignore_errors=True)

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from fastapi import Request
 
 from posecoach.history import HistoryStore
+from posecoach.web.backends import JobBackend
 from posecoach.web.jobs import JobQueue
 from posecoach.web.settings import ServeSettings
-from posecoach.web.worker import Supervisor
 
 
 @dataclass(frozen=True)
@@ -23,7 +23,7 @@ class WebContext:
     settings: ServeSettings
     queue: JobQueue
     history: HistoryStore
-    supervisor: Supervisor
+    backend: JobBackend     # runs the queued jobs: local worker processes or Redis workers
 
 
 def get_ctx(request: Request) -> WebContext:

@@ -2,7 +2,9 @@
 
 Life of a job: queued -> running -> done | failed. `attempts` counts starts. A job found
 `running` when the server starts was interrupted (the server stopped or crashed): it is
-queued again once, and failed with a reason when that happens a second time.
+queued again once, and failed with a reason when that happens a second time. The same
+rows are the API's record of jobs that run on Redis (posecoach.web.queue_rq): there the
+API node alone writes them, from what the workers report through Redis.
 """
 
 from __future__ import annotations
@@ -32,7 +34,8 @@ CREATE TABLE IF NOT EXISTS jobs (
     input_path TEXT NOT NULL,
     out_dir TEXT NOT NULL,
     attempts INTEGER NOT NULL DEFAULT 0,
-    error TEXT
+    error TEXT,
+    worker TEXT
 );
 CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs (status, created_at);
 """
@@ -52,19 +55,33 @@ class Job:
     out_dir: Path
     attempts: int
     error: str | None
+    worker: str | None = None   # "host:pid" of the process that ran (or runs) the analysis
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "status": self.status, "progress": round(self.progress, 3),
                 "stage": self.stage, "exercise": self.exercise, "filename": self.filename,
                 "created_at": self.created_at, "updated_at": self.updated_at,
-                "attempts": self.attempts, "error": self.error}
+                "attempts": self.attempts, "error": self.error, "worker": worker_dict(self.worker)}
+
+
+def worker_name(host: str, pid: int) -> str:
+    return f"{host}:{pid}"
+
+
+def worker_dict(name: str | None) -> dict[str, Any] | None:
+    """"host:pid" as {"host": ..., "pid": ...} for the API (None before a worker took the job)."""
+    if not name:
+        return None
+    host, _, pid = name.rpartition(":")
+    return {"host": host, "pid": int(pid)} if pid.isdigit() else {"host": name, "pid": None}
 
 
 def _job(row: Any) -> Job:
     return Job(id=row["id"], created_at=row["created_at"], updated_at=row["updated_at"],
                status=row["status"], progress=row["progress"], stage=row["stage"],
                exercise=row["exercise"], filename=row["filename"], input_path=Path(row["input_path"]),
-               out_dir=Path(row["out_dir"]), attempts=row["attempts"], error=row["error"])
+               out_dir=Path(row["out_dir"]), attempts=row["attempts"], error=row["error"],
+               worker=row["worker"])
 
 
 def damaged_database(db_path: Path, exc: BaseException) -> ConfigError:
@@ -81,6 +98,9 @@ class JobQueue:
             db_path.parent.mkdir(parents=True, exist_ok=True)
             with open_db(db_path) as conn:
                 conn.executescript(_SCHEMA)
+                columns = {r["name"] for r in conn.execute("PRAGMA table_info(jobs)")}
+                if "worker" not in columns:        # a database from before jobs named their worker
+                    conn.execute("ALTER TABLE jobs ADD COLUMN worker TEXT")
                 problem = conn.execute("PRAGMA quick_check(1)").fetchone()[0] if verify else "ok"
         except sqlite3.OperationalError as exc:     # unwritable, locked, no space: not damage
             raise ConfigError(f"cannot use the database {db_path} ({exc})",
@@ -122,6 +142,32 @@ class JobQueue:
                 " updated_at = ? WHERE id = (SELECT id FROM jobs WHERE status = 'queued'"
                 " ORDER BY created_at, id LIMIT 1) RETURNING *", (time.time(),)).fetchone()
         return _job(row) if row is not None else None
+
+    def active(self) -> list[Job]:
+        """Queued and running jobs, oldest first."""
+        with open_db(self._db_path) as conn:
+            rows = conn.execute("SELECT * FROM jobs WHERE status IN ('queued', 'running')"
+                                " ORDER BY created_at, id").fetchall()
+        return [_job(r) for r in rows]
+
+    def start(self, job_id: str, worker: str | None) -> bool:
+        """A queued job was taken by a worker elsewhere (the Redis queue): one more attempt."""
+        with open_db(self._db_path) as conn:
+            cur = conn.execute("UPDATE jobs SET status = 'running', attempts = attempts + 1, progress = 0,"
+                               " stage = '', worker = ?, updated_at = ? WHERE id = ? AND status = 'queued'",
+                               (worker, time.time(), job_id))
+        return cur.rowcount == 1
+
+    def set_worker(self, job_id: str, worker: str) -> None:
+        with open_db(self._db_path) as conn:
+            conn.execute("UPDATE jobs SET worker = ?, updated_at = ? WHERE id = ?", (worker, time.time(), job_id))
+
+    def requeue(self, job_id: str, stage: str) -> bool:
+        """A running job whose run was lost goes back to the queue (the caller counts attempts)."""
+        with open_db(self._db_path) as conn:
+            cur = conn.execute("UPDATE jobs SET status = 'queued', progress = 0, stage = ?, updated_at = ?"
+                               " WHERE id = ? AND status = 'running'", (stage, time.time(), job_id))
+        return cur.rowcount == 1
 
     def set_progress(self, job_id: str, progress: float, stage: str = "") -> None:
         with open_db(self._db_path) as conn:

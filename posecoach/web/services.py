@@ -124,13 +124,14 @@ def delete_everything(ctx: WebContext, session_id: str) -> bool:
     session = ctx.history.get(session_id)
     if job is None and session is None:
         return False
-    ctx.supervisor.cancel(session_id)
-    data_dir = ctx.settings.data_dir.resolve()
+    ctx.backend.cancel(session_id)
+    ours = (ctx.settings.data_dir.resolve(), ctx.settings.sessions_dir.resolve())
     if job is not None:
         ctx.queue.delete(session_id)
         remove_outputs(job.out_dir)
         job.input_path.unlink(missing_ok=True)
     if session is not None:
-        owned = session.files_dir is not None and session.files_dir.resolve().is_relative_to(data_dir)
+        files = session.files_dir
+        owned = files is not None and any(files.resolve().is_relative_to(folder) for folder in ours)
         ctx.history.delete(session_id, remove_files=owned)   # a live session's own folder is kept
     return True

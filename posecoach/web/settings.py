@@ -38,6 +38,10 @@ class ServeSettings:
         takes only that job down); "thread" runs jobs in-process (tests, debugging).
     allowed_hosts: Host header names accepted (None: any). `posecoach serve` sets the
         loopback names when it binds to localhost, which defeats DNS rebinding.
+    queue_url: None runs jobs on this machine (posecoach.web.worker); "redis://HOST:PORT/DB"
+        enqueues them on Redis Queue for `posecoach worker` processes (posecoach.web.queue_rq).
+    storage_dir: where uploads/ and sessions/ live when they must be shared with workers on
+        other machines (default: data_dir). The database and logs/ stay in data_dir.
     """
 
     data_dir: Path
@@ -48,6 +52,8 @@ class ServeSettings:
     isolation: str = "process"
     allowed_hosts: tuple[str, ...] | None = None
     poll_s: float = 0.2
+    queue_url: str | None = None
+    storage_dir: Path | None = None
 
     def __post_init__(self) -> None:
         if self.workers < 1:
@@ -60,6 +66,14 @@ class ServeSettings:
             raise ConfigError("a process worker needs the runner as 'module:function'",
                               "pass a dotted reference, or use isolation='thread'")
         object.__setattr__(self, "data_dir", Path(self.data_dir).expanduser())
+        if self.storage_dir is not None:
+            object.__setattr__(self, "storage_dir", Path(self.storage_dir).expanduser())
+        if self.queue_url is not None and not isinstance(self.runner, str):
+            raise ConfigError("jobs on Redis need the runner as 'module:function'")
+
+    @property
+    def storage_root(self) -> Path:
+        return self.storage_dir if self.storage_dir is not None else self.data_dir
 
     @property
     def db_path(self) -> Path:
@@ -67,11 +81,11 @@ class ServeSettings:
 
     @property
     def uploads_dir(self) -> Path:
-        return self.data_dir / "uploads"
+        return self.storage_root / "uploads"
 
     @property
     def sessions_dir(self) -> Path:
-        return self.data_dir / "sessions"
+        return self.storage_root / "sessions"
 
     @property
     def logs_dir(self) -> Path:

@@ -16,6 +16,7 @@ import logging
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -28,7 +29,7 @@ from typing import Any, Protocol
 
 from posecoach.errors import PoseCoachError
 from posecoach.history import HistoryStore
-from posecoach.web.jobs import JobQueue
+from posecoach.web.jobs import Job, JobQueue, worker_name
 from posecoach.web.settings import ServeSettings
 
 log = logging.getLogger("posecoach.web")
@@ -77,28 +78,53 @@ def remove_outputs(out_dir: Path) -> None:
         shutil.rmtree(leftover, ignore_errors=True)
 
 
+@dataclass(frozen=True)
+class JobOutcome:
+    """What one analysis gave: the report, or the reason it failed (one of the two)."""
+
+    report: dict[str, Any] | None = None
+    error: str | None = None
+
+
+def analyse(job_id: str, input_path: Path, exercise: str, out_dir: Path,
+            runner_ref: str | Callable[..., Any], progress: ProgressFn, logs_dir: Path) -> JobOutcome:
+    """The analysis step of a job, wherever it runs (a local worker process or a Redis worker):
+    a clean output folder, the runner, and any failure turned into a reason for the runner."""
+    try:
+        remove_outputs(out_dir)                          # a retry starts from a clean folder
+        out_dir.mkdir(parents=True, exist_ok=True)
+        runner = resolve_runner(runner_ref)
+        return JobOutcome(report=runner(input_path, exercise, out_dir, progress))
+    except PoseCoachError as exc:
+        return JobOutcome(error=f"{exc.message} ({exc.hint})" if exc.hint else exc.message)
+    except Exception as exc:  # noqa: BLE001 - any failure of one job is that job's result
+        logs_dir.mkdir(parents=True, exist_ok=True)
+        (logs_dir / f"{job_id}.log").write_text(traceback.format_exc())
+        return JobOutcome(error=f"analysis failed: {type(exc).__name__}: {exc}")
+
+
+def this_worker() -> str:
+    """The name a job's record shows for the process that ran it."""
+    return worker_name(socket.gethostname(), os.getpid())
+
+
 def run_job(db_path: str, job_id: str, runner_ref: str | Callable[..., Any], logs_dir: str) -> None:
     """Worker entry point (a spawned process, or a thread with isolation='thread')."""
     queue, history = JobQueue(Path(db_path)), HistoryStore(db_path)
     job = queue.get(job_id)
     if job is None or job.status != "running":
         return
-    try:
-        remove_outputs(job.out_dir)                      # a retry starts from a clean folder
-        job.out_dir.mkdir(parents=True, exist_ok=True)
-        runner = resolve_runner(runner_ref)
-        report = runner(job.input_path, job.exercise, job.out_dir, _Throttled(queue, job_id))
-        if queue.get(job_id) is None:                  # deleted while it ran
-            remove_outputs(job.out_dir)
-            return
-        history.add_session(report, "upload", job.out_dir, session_id=job_id, created_at=job.created_at)
-        queue.finish(job_id)
-    except PoseCoachError as exc:
-        queue.fail(job_id, f"{exc.message} ({exc.hint})" if exc.hint else exc.message)
-    except Exception as exc:  # noqa: BLE001 - any failure of one job is that job's result
-        Path(logs_dir).mkdir(parents=True, exist_ok=True)
-        (Path(logs_dir) / f"{job_id}.log").write_text(traceback.format_exc())
-        queue.fail(job_id, f"analysis failed: {type(exc).__name__}: {exc}")
+    queue.set_worker(job_id, this_worker())
+    outcome = analyse(job_id, job.input_path, job.exercise, job.out_dir, runner_ref,
+                      _Throttled(queue, job_id), Path(logs_dir))
+    if outcome.report is None:
+        queue.fail(job_id, outcome.error or "the analysis ended without a result")
+        return
+    if queue.get(job_id) is None:                      # deleted while it ran
+        remove_outputs(job.out_dir)
+        return
+    history.add_session(outcome.report, "upload", job.out_dir, session_id=job_id, created_at=job.created_at)
+    queue.finish(job_id)
 
 
 def main(argv: list[str]) -> int:
@@ -158,7 +184,8 @@ class _Running:
 
 
 class Supervisor:
-    """Feeds queued jobs to at most `settings.workers` workers; see the module docstring."""
+    """Feeds queued jobs to at most `settings.workers` workers; see the module docstring.
+    The embedded posecoach.web.backends.JobBackend (the default of `posecoach serve`)."""
 
     def __init__(self, settings: ServeSettings, queue: JobQueue) -> None:
         self._settings, self._queue = settings, queue
@@ -177,6 +204,12 @@ class Supervisor:
 
     def wake(self) -> None:
         self._wake.set()
+
+    def check_available(self) -> None:
+        """The local queue is this server's own database: always there when the server is."""
+
+    def submit(self, job: Job) -> None:
+        self.wake()
 
     def stop(self) -> None:
         """Stop feeding; stop running workers (their jobs are retried at the next start)."""
