@@ -88,7 +88,8 @@ def analysis(client: httpx.Client, job_id: str) -> dict[str, Any]:
     return dict(response.json())
 
 
-def wait_final(client: httpx.Client, job_ids: list[str], timeout_s: float, cluster: Cluster) -> list[dict[str, Any]]:
+def wait_final(client: httpx.Client, job_ids: list[str], timeout_s: float,
+               cluster: Cluster) -> list[dict[str, Any]]:
     def finished() -> list[dict[str, Any]] | None:
         bodies = [analysis(client, i) for i in job_ids]
         return bodies if all(b["status"] in FINAL for b in bodies) else None
@@ -213,7 +214,7 @@ def test_serve_and_worker_say_in_one_line_when_redis_is_unreachable(
     url = f"redis://:secret@127.0.0.1:{free_port()}/0"      # nothing listens there
     for argv in (["serve", "--data-dir", str(tmp_path / "data"), "--queue", url, "--storage", str(tmp_path)],
                  ["worker", "--queue", url, "--storage", str(tmp_path / "storage")]):
-        assert main(argv) == 5
+        assert main(argv) == 6
         err = capsys.readouterr().err
         first, hint = err.strip().splitlines()
         assert first.startswith("posecoach: error: cannot reach Redis at redis://:***@127.0.0.1:"), err
@@ -239,8 +240,9 @@ def test_the_local_queue_names_its_worker_too(tmp_path: Path, tiny_clip: Path) -
     from posecoach.web.settings import ServeSettings
     from tests.test_web_support import RUNNER
 
-    with TestClient(create_app(ServeSettings(data_dir=tmp_path / "data", runner=RUNNER, poll_s=0.05))) as client:
-        job_id = client.post("/api/analyses", files={"file": ("t.mp4", tiny_clip.read_bytes(), "video/mp4")}).json()["id"]
+    settings = ServeSettings(data_dir=tmp_path / "data", runner=RUNNER, poll_s=0.05)
+    with TestClient(create_app(settings)) as client:
+        job_id = queued(client, tiny_clip)
         body = wait_for(lambda: (b := client.get(f"/api/analyses/{job_id}").json())["status"] in FINAL and b,
                         60, "the local job")
     assert body["status"] == "done", body["error"]
@@ -263,3 +265,19 @@ def test_a_database_from_before_workers_were_named_gains_the_column(tmp_path: Pa
     assert queue.get("a") is not None and queue.get("a").to_dict()["worker"] is None  # type: ignore[union-attr]
     queue.set_worker("a", "host:12")
     assert queue.get("a").to_dict()["worker"] == {"host": "host", "pid": 12}  # type: ignore[union-attr]
+
+
+def test_deleting_a_running_job_stops_it_and_frees_the_worker(cluster: Cluster, tiny_clip: Path) -> None:
+    cluster.start_api()
+    cluster.start_worker(GATED_RUNNER)
+    cluster.wait_for_workers(1)
+    with httpx.Client(base_url=cluster.base_url, timeout=30) as client:
+        doomed = queued(client, tiny_clip)
+        running_on(client, doomed)
+        assert client.delete(f"/api/analyses/{doomed}").status_code == 200
+        (cluster.storage / GATE_NAME).touch()
+        [body] = wait_final(client, [queued(client, tiny_clip)], 60, cluster)   # the worker takes the next
+        assert body["status"] == "done", body["error"]
+        assert client.get(f"/api/analyses/{doomed}").status_code == 404
+        assert not (cluster.storage / "sessions" / doomed).exists()
+        assert not list((cluster.storage / "uploads").glob(f"{doomed}*"))

@@ -24,7 +24,7 @@ from posecoach.web.settings import ServeSettings
 class QueueUnavailable(PoseCoachError):
     """The job queue's server cannot be reached (uploads then get a 503; nothing is lost)."""
 
-    exit_code = 5
+    exit_code = 6
 
 
 class JobBackend(Protocol):

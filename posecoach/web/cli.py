@@ -48,8 +48,9 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
                         help="require this access token (Bearer header, or open /?token=... once in the "
                              "browser); default $POSECOACH_TOKEN")
     parser.add_argument("--queue", default=os.environ.get("POSECOACH_QUEUE", "local"), metavar="URL",
-                        help="where jobs wait: 'local' runs them on this machine; redis://[:PASSWORD@]HOST:PORT/DB "
-                             "queues them for `posecoach worker` on any machine (docs/deploy.md); "
+                        help="where jobs wait: 'local' runs them on this machine; "
+                             "redis://[:PASSWORD@]HOST:PORT/DB queues them for `posecoach worker` on any "
+                             "machine (docs/deploy.md); "
                              "default $POSECOACH_QUEUE or local")
     parser.add_argument("--storage", metavar="DIR",
                         help="with --queue redis://...: the folder for uploads and results that every worker "
@@ -196,7 +197,7 @@ def run_worker(args: argparse.Namespace) -> int:
     if args.runner == DEFAULT_RUNNER:
         _prepare_model()
     return work(queue_url, storage, burst=args.burst, runner=args.runner, lease_s=lease_s,
-                announce=lambda line: print(line, file=sys.stderr))
+                say=lambda line: print(line, file=sys.stderr))
 
 
 def add_history_arguments(parser: argparse.ArgumentParser) -> None:

@@ -24,7 +24,6 @@ from __future__ import annotations
 import logging
 import os
 import socket
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -53,6 +52,7 @@ START_GRACE_S = 30.0            # RQ says "started" but the job function has not
 JOB_TIME_LIMIT_S = 30 * 60      # RQ kills a job past this (its own default is 3 minutes)
 RESULT_TTL_S = 7 * 24 * 3600    # results wait this long for an API node that is down
 COLLECT_EVERY_S = 0.5
+FRESH_ROW_S = 10.0              # a queued row younger than this is still being enqueued by its upload
 SCALE_HINT = "install the optional dependencies: pip install 'posecoach[scale]'"
 # What `posecoach worker` hands its work horses (forked: they inherit the environment).
 ENV_STORAGE, ENV_RUNNER, ENV_LEASE, ENV_WORKER = ("POSECOACH_STORAGE", "POSECOACH_RUNNER",
@@ -217,8 +217,9 @@ def run_queued_analysis(job_id: str, exercise: str, input_rel: str, out_rel: str
 
 
 def run_worker(url: str, storage: Path, *, burst: bool = False, runner: str = DEFAULT_RUNNER,
-               lease_s: float = DEFAULT_LEASE_S, announce: Callable[[str], None] | None = None) -> int:
+               lease_s: float = DEFAULT_LEASE_S, say: Callable[[str], None] = log.warning) -> int:
     """`posecoach worker`: take jobs until stopped (or, with burst, until the queue is empty).
+    `say` gets the start-up line and warnings (the CLI prints them).
 
     SIGTERM or Ctrl-C: RQ's warm shutdown, the current job finishes first; a second one stops
     it at once (and its lease lapses, so the API node re-queues it)."""
@@ -229,9 +230,8 @@ def run_worker(url: str, storage: Path, *, burst: bool = False, runner: str = DE
     config = WorkerConfig(storage.expanduser().resolve(), runner, lease_s,
                           worker_name(socket.gethostname(), os.getpid()))
     config.export()
-    if announce is not None:
-        announce(f"posecoach worker {config.name}: jobs from {redacted(url)}, storage {config.storage}"
-                 + (" (until the queue is empty)" if burst else " (Ctrl-C finishes the current job, then stops)"))
+    until = " (until the queue is empty)" if burst else " (Ctrl-C finishes the current job, then stops)"
+    say(f"posecoach worker {config.name}: jobs from {redacted(url)}, storage {config.storage}{until}")
     while True:
         worker = Worker([Queue(QUEUE_NAME, connection=conn)], connection=conn)
         try:
@@ -240,7 +240,7 @@ def run_worker(url: str, storage: Path, *, burst: bool = False, runner: str = DE
         except (redis.ConnectionError, redis.TimeoutError) as exc:
             # RQ waits out a lost connection while idle; one lost in the middle of a job ends
             # work(): start again (the job's lease lapses and the API node re-queues it).
-            print(f"posecoach: warning: {unreachable(url, exc).message}; retrying in 5 s", file=sys.stderr)
+            say(f"posecoach: warning: {unreachable(url, exc).message}; retrying in 5 s")
             time.sleep(5.0)
             if burst:
                 return 1
@@ -383,9 +383,12 @@ class RQBackend:
 
     def _sync(self, job: Job, rq_job: RQJob | None, leased: bool) -> None:
         if job.status == "queued":
-            if rq_job is None:                      # never enqueued, or Redis lost it: queue it again
-                log.warning("job %s was missing from Redis; queued again", job.id)
-                self._enqueue(job, attempt=job.attempts + 1)
+            if rq_job is None:
+                # Redis lost it (no persistence), or submit() failed after the row was added. A
+                # row this fresh may be one an upload is enqueuing right now: leave it to that.
+                if time.time() - job.updated_at >= FRESH_ROW_S:
+                    log.warning("job %s was missing from Redis; queued again", job.id)
+                    self._enqueue(job, attempt=job.attempts + 1)
                 return
             if rq_job.get_status(refresh=False) in ("queued", "deferred", "scheduled"):
                 return
