@@ -281,3 +281,23 @@ def test_deleting_a_running_job_stops_it_and_frees_the_worker(cluster: Cluster, 
         assert client.get(f"/api/analyses/{doomed}").status_code == 404
         assert not (cluster.storage / "sessions" / doomed).exists()
         assert not list((cluster.storage / "uploads").glob(f"{doomed}*"))
+
+
+def test_a_job_past_its_time_limit_fails_with_the_reason_and_frees_the_worker(
+        cluster: Cluster, tiny_clip: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from posecoach.web.app import create_app
+    from posecoach.web.settings import ServeSettings
+
+    settings = ServeSettings(data_dir=cluster.root / "api-data", storage_dir=cluster.storage,
+                             queue_url=cluster.redis.url, job_timeout_s=2)
+    with TestClient(create_app(settings)) as client:          # the API node in-process, its worker apart
+        cluster.start_worker(GATED_RUNNER)                    # no gate: the first job hangs
+        cluster.wait_for_workers(1)
+        hung = queued(client, tiny_clip)
+        [body] = wait_final(client, [hung], 60, cluster)
+        assert body["status"] == "failed" and body["error"] == "the analysis took longer than the limit of 2 s"
+        (cluster.storage / GATE_NAME).touch()
+        [body] = wait_final(client, [queued(client, tiny_clip)], 60, cluster)
+        assert body["status"] == "done", body["error"]

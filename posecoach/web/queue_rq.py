@@ -22,6 +22,7 @@ queue does for interrupted jobs (jobs.MAX_ATTEMPTS).
 from __future__ import annotations
 
 import logging
+import math
 import os
 import socket
 import threading
@@ -49,7 +50,6 @@ QUEUE_NAME = "posecoach-analyses"
 KEY_PREFIX = "posecoach:"
 DEFAULT_LEASE_S = 15.0
 START_GRACE_S = 30.0            # RQ says "started" but the job function has not taken its lease yet
-JOB_TIME_LIMIT_S = 30 * 60      # RQ kills a job past this (its own default is 3 minutes)
 RESULT_TTL_S = 7 * 24 * 3600    # results wait this long for an API node that is down
 COLLECT_EVERY_S = 0.5
 FRESH_ROW_S = 10.0              # a queued row younger than this is still being enqueued by its upload
@@ -192,6 +192,7 @@ def _inside(storage: Path, relative: str) -> Path:
 def run_queued_analysis(job_id: str, exercise: str, input_rel: str, out_rel: str) -> dict[str, Any]:
     """The RQ job function: returns {"report": ...} or {"error": ...}, plus the worker's name."""
     from rq import get_current_job
+    from rq.timeouts import JobTimeoutException
 
     rq_job = get_current_job()
     assert rq_job is not None, "run_queued_analysis runs inside an RQ worker"
@@ -207,7 +208,8 @@ def run_queued_analysis(job_id: str, exercise: str, input_rel: str, out_rel: str
     try:
         out_dir = _inside(config.storage, out_rel)
         outcome = analyse(job_id, _inside(config.storage, input_rel), exercise, out_dir,
-                          config.runner, _MetaProgress(rq_job), config.storage / "logs")
+                          config.runner, _MetaProgress(rq_job), config.storage / "logs",
+                          passthrough=(JobTimeoutException,))
     finally:
         lease.stop()
     if conn.exists(deleted_key(job_id)):            # deleted while it ran
@@ -252,7 +254,7 @@ def _failure_reason(rq_job: RQJob) -> tuple[str, bool]:
     result = rq_job.latest_result()
     text = ((result.exc_string if result is not None else None) or "").strip()
     if "JobTimeoutException" in text:
-        return f"the analysis took longer than the limit of {JOB_TIME_LIMIT_S // 60} minutes", False
+        return f"the analysis took longer than the limit of {_duration(rq_job.timeout)}", False
     if "AbandonedJobError" in text:
         return "its worker stopped while it ran", True
     if "Work-horse terminated unexpectedly" in text:   # crashed, killed, out of memory: as locally
@@ -342,7 +344,7 @@ class RQBackend:
         Queue(QUEUE_NAME, connection=self._redis()).enqueue(
             run_queued_analysis, job.id, job.exercise, str(job.input_path.relative_to(root)),
             str(job.out_dir.relative_to(root)), job_id=rq_job_id(job.id, attempt),
-            job_timeout=JOB_TIME_LIMIT_S, result_ttl=RESULT_TTL_S, failure_ttl=RESULT_TTL_S,
+            job_timeout=math.ceil(self._settings.job_timeout_s), result_ttl=RESULT_TTL_S, failure_ttl=RESULT_TTL_S,
             description=f"posecoach analysis {job.id} attempt {attempt} ({job.exercise})")
 
     def _loop(self) -> None:
@@ -465,6 +467,12 @@ class RQBackend:
         rq_id = rq_job_id(job.id, job.attempts)
         self._reported.pop(rq_id, None)
         self._lapsed_since.pop(rq_id, None)
+
+
+def _duration(seconds: float | None) -> str:
+    if not seconds or seconds < 0:
+        return "the job time limit"
+    return f"{seconds / 60:g} minutes" if seconds >= 120 else f"{seconds:g} s"
 
 
 def _shown(worker: str | None) -> str:

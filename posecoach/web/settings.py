@@ -54,10 +54,13 @@ class ServeSettings:
     poll_s: float = 0.2
     queue_url: str | None = None
     storage_dir: Path | None = None
+    job_timeout_s: float = 30 * 60      # an analysis running longer than this is stopped and failed
 
     def __post_init__(self) -> None:
         if self.workers < 1:
             raise ConfigError(f"--workers must be at least 1 (got {self.workers})")
+        if not self.job_timeout_s > 0:
+            raise ConfigError(f"the job time limit must be positive (got {self.job_timeout_s})")
         if self.max_upload_bytes < 1:
             raise ConfigError("--max-upload-mb must be positive")
         if self.isolation not in ("process", "thread"):

@@ -87,9 +87,11 @@ class JobOutcome:
 
 
 def analyse(job_id: str, input_path: Path, exercise: str, out_dir: Path,
-            runner_ref: str | Callable[..., Any], progress: ProgressFn, logs_dir: Path) -> JobOutcome:
+            runner_ref: str | Callable[..., Any], progress: ProgressFn, logs_dir: Path,
+            passthrough: tuple[type[BaseException], ...] = ()) -> JobOutcome:
     """The analysis step of a job, wherever it runs (a local worker process or a Redis worker):
-    a clean output folder, the runner, and any failure turned into a reason for the runner."""
+    a clean output folder, the runner, and any failure turned into a reason for the job.
+    `passthrough` exceptions are not the job's result but its runner's (RQ's time limit)."""
     try:
         remove_outputs(out_dir)                          # a retry starts from a clean folder
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -97,6 +99,8 @@ def analyse(job_id: str, input_path: Path, exercise: str, out_dir: Path,
         return JobOutcome(report=runner(input_path, exercise, out_dir, progress))
     except PoseCoachError as exc:
         return JobOutcome(error=f"{exc.message} ({exc.hint})" if exc.hint else exc.message)
+    except passthrough:
+        raise
     except Exception as exc:  # noqa: BLE001 - any failure of one job is that job's result
         logs_dir.mkdir(parents=True, exist_ok=True)
         (logs_dir / f"{job_id}.log").write_text(traceback.format_exc())
