@@ -176,6 +176,10 @@ def _run_jobs(inputs: list[Path], jobs: list[tuple], workers: int, debug: bool) 
     return results
 
 
+def _others_done(n: int) -> str:
+    return "" if n == 0 else "the other input was analysed" if n == 1 else f"the other {n} were analysed"
+
+
 def _cmd_analyze(args: argparse.Namespace) -> int:
     from posecoach.pose import resolve_model
     from posecoach.report.folders import choose_out_dirs
@@ -201,7 +205,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     if many and failures:
         _err(f"{len(failures)} of {len(results)} inputs failed: "
              + ", ".join(path.name for path, _ in failures),
-             f"the other {len(results) - len(failures)} were analysed" if len(failures) < len(results) else "")
+             _others_done(len(results) - len(failures)))
     if args.history:
         _add_to_history([(out_dir, report) for _, out_dir, report, _ in results if report is not None],
                         quiet=args.quiet or args.json)
