@@ -301,3 +301,35 @@ def test_a_killed_runs_leftovers_are_removed_by_the_next_run(small_clip, tmp_pat
 def _dead_pid() -> int:
     done = subprocess.run(["sh", "-c", "echo $$"], capture_output=True, text=True, check=True)
     return int(done.stdout)
+
+
+def test_kill_9_while_writing_then_rerun_leaves_one_complete_report(small_clip, tmp_path, full_model):
+    """A real SIGKILL mid-write: only a hidden partial folder remains, and the next run
+    removes it and writes the report."""
+    import signal
+    import sys
+
+    out = tmp_path / "out"
+    child = ("import sys, time\n"
+             "import posecoach.report as report\n"
+             "def stuck(*a, **k):\n"
+             "    print('writing', flush=True)\n"
+             "    time.sleep(120)\n"
+             "report.write_angles_csv = stuck\n"
+             "from posecoach.cli import main\n"
+             "sys.exit(main(sys.argv[1:]))\n")
+    proc = subprocess.Popen([sys.executable, "-c", child, "analyze", str(small_clip), "--out", str(out),
+                             "--no-video", "--quiet"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "writing"
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    left = [p.name for p in tmp_path.iterdir()]
+    assert not out.exists() and len(left) == 1 and left[0].startswith(f".out.partial-{proc.pid}-")
+    assert _analyze(str(small_clip), "--out", str(out)) == 0
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
+    assert (out / "report.json").exists()
