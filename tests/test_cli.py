@@ -333,3 +333,17 @@ def test_kill_9_while_writing_then_rerun_leaves_one_complete_report(small_clip, 
     assert _analyze(str(small_clip), "--out", str(out)) == 0
     assert [p.name for p in tmp_path.iterdir()] == ["out"]
     assert (out / "report.json").exists()
+
+
+def test_live_out_pointed_at_a_folder_of_user_files_chooses_a_subfolder_up_front(tmp_path):
+    from posecoach.cli import build_parser
+    from posecoach.live.cli import options_from_args
+
+    documents = tmp_path / "Documents"
+    files = _user_files(documents)
+    args = build_parser().parse_args(["live", "--exercise", "origin-stretch", "--out", str(documents)])
+    out_dir = options_from_args(args).out_dir
+    assert out_dir is not None and out_dir.parent == documents and out_dir.name.startswith("live-")
+    assert _unchanged(documents, files)
+    args = build_parser().parse_args(["live", "--exercise", "origin-stretch", "--out", str(tmp_path / "new")])
+    assert options_from_args(args).out_dir == tmp_path / "new"

@@ -74,6 +74,19 @@ def _sigterm_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+def _out_dir(out: str | None) -> Path | None:
+    """--out follows `analyze`'s rule (posecoach.report.folders), decided before the
+    session starts: a folder that exists and is not an earlier report gets the session in
+    DIR/live-YYYYmmdd-HHMMSS/, so nothing of the user's is replaced and no session is
+    lost at the end for want of a place to go."""
+    if not out:
+        return None
+    from posecoach.live.outputs import default_out_dir
+    from posecoach.report.folders import choose_out_dirs
+
+    return choose_out_dirs([default_out_dir()], out)[0]
+
+
 def options_from_args(args: argparse.Namespace) -> LiveOptions:
     from posecoach.live.framing import FramingConfig
     from posecoach.live.session import LiveOptions
@@ -83,7 +96,7 @@ def options_from_args(args: argparse.Namespace) -> LiveOptions:
     return LiveOptions(
         exercise=args.exercise, camera=str(args.camera), model=args.model, mirror=args.mirror,
         voice=args.voice, record=args.record, headless=args.headless,
-        out_dir=Path(args.out) if args.out else None, duration_s=args.duration,
+        out_dir=_out_dir(args.out), duration_s=args.duration,
         pace=not args.no_pace, framing=FramingConfig(enabled=not args.no_countdown))
 
 
