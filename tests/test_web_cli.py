@@ -40,7 +40,18 @@ def test_serve_on_the_lan_with_a_token(tmp_path: Path) -> None:
     assert settings.max_upload_bytes == 512 * 1024
 
 
-@pytest.mark.parametrize("argv", [["--workers", "0"], ["--port", "70000"], ["--max-upload-mb", "-1"]])
+def test_serve_limits_come_from_the_flags(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("POSECOACH_MAX_CLIP_S", raising=False)
+    defaults = settings_from_args(parse(add_serve_arguments, ["--data-dir", str(tmp_path)]))
+    assert defaults.limits.max_clip_s == 600 and defaults.job_timeout_s == 1800
+    monkeypatch.setenv("POSECOACH_MAX_FRAMES", "5000")
+    chosen = settings_from_args(parse(add_serve_arguments, ["--max-clip-s", "60", "--job-timeout-s", "30",
+                                                            "--data-dir", str(tmp_path)]))
+    assert (chosen.limits.max_clip_s, chosen.limits.max_frames, chosen.job_timeout_s) == (60, 5000, 30)
+
+
+@pytest.mark.parametrize("argv", [["--workers", "0"], ["--port", "70000"], ["--max-upload-mb", "-1"],
+                                  ["--job-timeout-s", "0"], ["--max-clip-s", "-5"]])
 def test_serve_rejects_bad_settings(argv: list[str], tmp_path: Path) -> None:
     from posecoach.errors import ConfigError
 

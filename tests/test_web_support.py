@@ -25,6 +25,8 @@ BEHAVIOUR = {"curl-hip-lift": "crash", "origin-stretch": "fail"}   # chaos_runne
 RUNNER = f"{__name__}:fake_runner"
 GATED_RUNNER = f"{__name__}:gated_runner"
 CHAOS_RUNNER = f"{__name__}:chaos_runner"
+HANGING_RUNNER = f"{__name__}:hanging_runner"
+HUNG_PID_NAME = "hung.pid"   # hanging_runner writes its process id here, in the data dir
 
 
 def make_clip(path: Path, frames: int = 12, size: tuple[int, int] = (64, 48), fps: float = 12.0) -> Path:
@@ -106,4 +108,12 @@ def chaos_runner(input_path: Path, exercise: str, out_dir: Path, progress: Any) 
         from posecoach.errors import InputError
 
         raise InputError("no person found in the clip", "film the whole body from the side")
+    return fake_runner(input_path, exercise, out_dir, progress)
+
+
+def hanging_runner(input_path: Path, exercise: str, out_dir: Path, progress: Any) -> dict[str, Any]:
+    """Hangs without reporting progress (a stuck decoder) for curl-hip-lift; fast otherwise."""
+    if exercise == "curl-hip-lift":
+        (Path(out_dir).parent.parent / HUNG_PID_NAME).write_text(str(os.getpid()))
+        time.sleep(120)
     return fake_runner(input_path, exercise, out_dir, progress)

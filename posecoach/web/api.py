@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -90,13 +91,18 @@ async def create_analysis(request: Request, ctx: WebContext = Depends(get_ctx)) 
         return error_response(422, f"unknown exercise '{exercise[:40]}'",
                               f"choose one of: {', '.join((AUTO, *exercise_ids()))}")
     stored = upload.path.with_suffix("")          # drop ".part": complete now
-    upload.path.rename(stored)
     try:
-        await run_in_threadpool(check_media, stored, upload.filename)
+        upload.path.rename(stored)
+        await run_in_threadpool(check_media, stored, upload.filename, settings.limits)
+        job = ctx.queue.add(job_id, exercise, upload.filename, stored, settings.sessions_dir / job_id)
     except UploadError as exc:
-        stored.unlink(missing_ok=True)
+        _forget(upload.path, stored)
         return error_response(exc.status, exc.message)
-    job = ctx.queue.add(job_id, exercise, upload.filename, stored, settings.sessions_dir / job_id)
+    except BaseException:
+        # The database or the disk failed after the file arrived (the app maps the error to
+        # 503/507): no file is kept without a job row pointing at it.
+        _forget(upload.path, stored)
+        raise
     try:
         await run_in_threadpool(ctx.backend.submit, job)
     except QueueUnavailable:
@@ -105,6 +111,14 @@ async def create_analysis(request: Request, ctx: WebContext = Depends(get_ctx)) 
         raise
     body = Created(id=job_id, status="queued", url=f"/api/analyses/{job_id}", result_url=f"/results/{job_id}")
     return JSONResponse(body.model_dump(), status_code=202, headers={"Location": body.url})
+
+
+def _forget(*paths: Path) -> None:
+    for path in paths:
+        try:
+            path.unlink(missing_ok=True)
+        except OSError:
+            pass          # a read-only folder: start-up removes what has no job (datadir)
 
 
 @router.get("/analyses", response_model=AnalysisList, tags=["analyses"], summary="All uploads, newest first")

@@ -9,7 +9,9 @@ response shows only that id.
 
 from __future__ import annotations
 
+import errno
 import logging
+import sqlite3
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -41,6 +43,19 @@ def new_error_id() -> str:
     return uuid.uuid4().hex[:12]
 
 
+def database_problem(exc: sqlite3.Error) -> tuple[int, str, str]:
+    """(status, message, hint) for a failed database call; sqlite says which in its message."""
+    text = str(exc).lower()
+    if "full" in text:
+        return 507, "the server's disk is full", "free some space on the server, then try again"
+    if "locked" in text or "busy" in text:
+        return 503, "the database is busy", "try again in a few seconds"
+    if isinstance(exc, sqlite3.OperationalError) and "malformed" not in text:
+        return 503, "the database cannot be written right now", \
+            "the server's data folder may be read-only; the server log has the details under this id"
+    return 503, "the database is damaged", "restart the server: it says how to recover"
+
+
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
@@ -64,6 +79,29 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(PoseCoachError)
     async def posecoach_error(request: Request, exc: PoseCoachError) -> Response:
         return error_response(400, exc.message, exc.hint)
+
+    @app.exception_handler(sqlite3.Error)
+    async def database_error(request: Request, exc: sqlite3.Error) -> Response:
+        status, message, hint = database_problem(exc)
+        error_id = new_error_id()
+        log.warning("error %s: database problem on %s %s: %s", error_id, request.method, request.url.path, exc)
+        response = (pages.render_error_page(request, status, f"{message}: {hint}", error_id)
+                    if wants_html(request) else error_response(status, message, hint, error_id))
+        if status == 503:
+            response.headers["Retry-After"] = "10"
+        return response
+
+    @app.exception_handler(OSError)
+    async def storage_error(request: Request, exc: OSError) -> Response:
+        full = exc.errno in (errno.ENOSPC, errno.EDQUOT)
+        error_id = new_error_id()
+        log.warning("error %s: storage problem on %s %s: %s", error_id, request.method, request.url.path, exc)
+        status, message, hint = ((507, "the server's disk is full", "free some space on the server, then try again")
+                                 if full else (503, "the server cannot read or write its data right now",
+                                               "try again later; the server log has the details under this id"))
+        if wants_html(request):
+            return pages.render_error_page(request, status, f"{message}: {hint}", error_id)
+        return error_response(status, message, hint, error_id)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:

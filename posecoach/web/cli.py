@@ -23,6 +23,7 @@ from pathlib import Path
 
 from posecoach.errors import ConfigError, PoseCoachError
 from posecoach.history import SIDES, HistoryStore, db_path_for, default_data_dir, format_progression
+from posecoach.limits import MediaLimits
 from posecoach.web.settings import DEFAULT_RUNNER, LOOPBACK_HOSTS, ServeSettings, exercise_ids
 
 
@@ -44,6 +45,11 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
                         help="analyses run at the same time, each in its own process (default 1)")
     parser.add_argument("--max-upload-mb", type=float, default=500.0, metavar="MB",
                         help="largest accepted upload (default 500)")
+    parser.add_argument("--max-clip-s", type=float, metavar="S",
+                        help=f"refuse uploads longer than S seconds (default {MediaLimits.max_clip_s:.0f}, "
+                             "or $POSECOACH_MAX_CLIP_S); other limits: docs/reliability.md")
+    parser.add_argument("--job-timeout-s", type=float, default=1800.0, metavar="S",
+                        help="stop an analysis that runs longer than S seconds and fail it (default 1800)")
     parser.add_argument("--token", default=os.environ.get("POSECOACH_TOKEN"),
                         help="require this access token (Bearer header, or open /?token=... once in the "
                              "browser); default $POSECOACH_TOKEN")
@@ -88,7 +94,8 @@ def settings_from_args(args: argparse.Namespace) -> ServeSettings:
         data_dir=_data_dir(args.data_dir), workers=args.workers,
         max_upload_bytes=int(args.max_upload_mb * 1024 * 1024), token=args.token or None,
         runner=DEFAULT_RUNNER, allowed_hosts=(*LOOPBACK_HOSTS, args.host) if loopback else None,
-        queue_url=queue_url, storage_dir=Path(args.storage) if args.storage else None)
+        queue_url=queue_url, storage_dir=Path(args.storage) if args.storage else None,
+        limits=MediaLimits.from_env().replace(max_clip_s=args.max_clip_s), job_timeout_s=args.job_timeout_s)
 
 
 def _prepare_model() -> None:

@@ -18,12 +18,15 @@ def run_analysis(input_path: Path, exercise: str, out_dir: Path, progress: Progr
                  model: str = "full") -> dict[str, Any]:
     progress(0.0, "loading the pose model")
     from posecoach.analysis import AnalysisOptions, analyze_media
+    from posecoach.limits import MediaLimits
     from posecoach.report import write_outputs
 
     def on_frames(done: int, total: int) -> None:
         progress(ANALYSIS_SHARE * done / max(total, 1), "analysing movement")
 
-    analysis = analyze_media(input_path, AnalysisOptions(exercise=exercise, model=model), on_frames)
+    # The server hands its limits to the worker process as POSECOACH_* variables.
+    options = AnalysisOptions(exercise=exercise, model=model, limits=MediaLimits.from_env())
+    analysis = analyze_media(input_path, options, on_frames)
     progress(ANALYSIS_SHARE, "rendering the annotated video")
 
     def on_render(done: int, total: int) -> None:

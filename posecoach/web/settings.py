@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from posecoach.errors import ConfigError
 from posecoach.history import db_path_for
+from posecoach.limits import MediaLimits
 
 DEFAULT_RUNNER = "posecoach.web.runner:run_analysis"
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1", "[::1]")
@@ -42,6 +43,10 @@ class ServeSettings:
         enqueues them on Redis Queue for `posecoach worker` processes (posecoach.web.queue_rq).
     storage_dir: where uploads/ and sessions/ live when they must be shared with workers on
         other machines (default: data_dir). The database and logs/ stay in data_dir.
+    limits: what an upload may be (pixels, clip length, frames; posecoach.limits), checked
+        at upload from the file's header, and again by the worker while it decodes.
+    job_timeout_s: a job running longer is stopped (a local worker process is killed) and failed, so one
+        clip cannot hold a worker for ever.
     """
 
     data_dir: Path
@@ -54,13 +59,14 @@ class ServeSettings:
     poll_s: float = 0.2
     queue_url: str | None = None
     storage_dir: Path | None = None
+    limits: MediaLimits = field(default_factory=MediaLimits)
     job_timeout_s: float = 30 * 60      # an analysis running longer than this is stopped and failed
 
     def __post_init__(self) -> None:
         if self.workers < 1:
             raise ConfigError(f"--workers must be at least 1 (got {self.workers})")
         if not self.job_timeout_s > 0:
-            raise ConfigError(f"the job time limit must be positive (got {self.job_timeout_s})")
+            raise ConfigError(f"--job-timeout-s must be positive (got {self.job_timeout_s:g})")
         if self.max_upload_bytes < 1:
             raise ConfigError("--max-upload-mb must be positive")
         if self.isolation not in ("process", "thread"):

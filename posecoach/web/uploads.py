@@ -3,21 +3,26 @@
 The multipart body is parsed as it streams in and the file part is written straight to
 a file named by a generated id: nothing is buffered whole in memory, and reading stops
 as soon as the file passes the size limit. The client's filename is kept only as
-display text. The content is then proven by decoding it (video_io.probe), whatever
-its extension claims.
+display text. The content is then checked in a separate process (posecoach.web.probe):
+its header against the media limits, then its first frame decoded, whatever its
+extension claims.
 """
 
 from __future__ import annotations
 
+import errno
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import IO
+from typing import IO, Any
 
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-from posecoach.video_io import IMAGE_SUFFIXES, VIDEO_SUFFIXES, MediaInfo, probe
+from posecoach.errors import PoseCoachError
+from posecoach.limits import DEFAULT_LIMITS, MediaLimits
+from posecoach.video_io import IMAGE_SUFFIXES, VIDEO_SUFFIXES
+from posecoach.web.probe import probe_isolated
 
 FILE_FIELD = "file"
 MAX_FIELD_BYTES = 1024
@@ -79,12 +84,16 @@ class _Receiver:
         self._file: IO[bytes] | None = None
         self._in_file = False
         self._parts = 0
+        self.ended = False            # the closing boundary was seen
 
     def callbacks(self) -> dict[str, object]:
         return {"on_part_begin": self._part_begin, "on_header_field": self._on_header_field,
                 "on_header_value": self._on_header_value, "on_header_end": self._on_header_end,
                 "on_headers_finished": self._headers_finished, "on_part_data": self._part_data,
-                "on_part_end": self._part_end}
+                "on_part_end": self._part_end, "on_end": self._end}
+
+    def _end(self) -> None:
+        self.ended = True
 
     def _part_begin(self) -> None:
         self._parts += 1
@@ -110,8 +119,9 @@ class _Receiver:
         if self._name != FILE_FIELD or self.upload.path is not None:
             raise UploadError(400, f"send exactly one file, in the '{FILE_FIELD}' field")
         self.upload.filename = display_name(params[b"filename"].decode("utf-8", "replace"))
-        self.upload.path = self._dest_stem.with_suffix(stored_suffix(self.upload.filename) + ".part")
-        self._file = open(self.upload.path, "wb")  # noqa: SIM115 - closed in _part_end / close()
+        path = self._dest_stem.with_suffix(stored_suffix(self.upload.filename) + ".part")
+        self._file = open(path, "wb")  # noqa: SIM115 - closed in _part_end / close()
+        self.upload.path = path
         self._in_file = True
 
     def _part_data(self, data: bytes, start: int, end: int) -> None:
@@ -160,13 +170,19 @@ async def receive_multipart(chunks: AsyncIterator[bytes], content_type: str | No
                 raise UploadError(413, f"the file is larger than the limit of {_mb(max_bytes)}")
             parser.write(chunk)
         parser.finalize()
+        if not receiver.ended:
+            raise UploadError(400, "the upload ended before the form was complete (the connection may "
+                                   "have been cut); send it again")
+        receiver.close()
     except UploadError:
         _discard(receiver)
         raise
+    except OSError as exc:            # the upload folder: disk full, read-only, gone
+        _discard(receiver)
+        raise storage_error(exc) from exc
     except Exception as exc:  # noqa: BLE001 - python-multipart raises its own and ValueErrors
         _discard(receiver)
-        raise UploadError(400, f"the upload is not a valid multipart form ({type(exc).__name__})") from exc
-    receiver.close()
+        raise UploadError(400, "the upload is not a valid multipart form") from exc
     upload = receiver.upload
     if upload.path is None:
         raise UploadError(422, f"no file in the upload (send it in the '{FILE_FIELD}' field)")
@@ -176,18 +192,28 @@ async def receive_multipart(chunks: AsyncIterator[bytes], content_type: str | No
     return upload
 
 
+def storage_error(exc: OSError) -> UploadError:
+    """What the client hears when the server cannot store a file (no paths, no exception text)."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return UploadError(507, "the server's disk is full; the upload was not kept")
+    return UploadError(503, "the server cannot store uploads right now; try again later")
+
+
 def _discard(receiver: _Receiver) -> None:
-    receiver.close()
+    try:
+        receiver.close()
+    except OSError:
+        pass                            # a full disk can fail the final flush too
     if receiver.upload.path is not None:
         receiver.upload.path.unlink(missing_ok=True)
 
 
-def check_media(path: Path, filename: str) -> MediaInfo:
-    """Decode the first frame; raise UploadError(415) with the client's name in the message."""
+def check_media(path: Path, filename: str, limits: MediaLimits = DEFAULT_LIMITS) -> dict[str, Any]:
+    """Check the upload in a separate process (posecoach.web.probe) under `limits`; raise
+    UploadError(415) with the client's name in the message, never the stored path."""
     try:
-        return probe(path)
-    except Exception as exc:  # noqa: BLE001 - any decoder failure means "not a usable video"
-        message = getattr(exc, "message", None) or "could not be decoded"
-        message = message.split(": ", 1)[-1] if message.startswith(path.name) else message
-        hint = getattr(exc, "hint", "")
+        return probe_isolated(path, limits)
+    except PoseCoachError as exc:
+        message = exc.message.split(": ", 1)[-1] if exc.message.startswith(path.name) else exc.message
+        hint = exc.hint
         raise UploadError(415, f"{filename}: {message}" + (f" ({hint})" if hint else "")) from exc
