@@ -8,7 +8,9 @@ Modules: settings (ServeSettings), app (FastAPI wiring, start-up, error mapping)
 lookups, output files, deletion), security (access guard, sign-in, security headers),
 responses (JSON errors), api (JSON API), pages (HTML, output files, charts), jobs (the
 SQLite queue), worker (the worker processes), runner (the default analysis job), uploads
-(streaming, size-limited, checked uploads), cli (the `serve` and `history` commands).
+(streaming, size-limited uploads), probe (checks an upload in a child process under the
+media limits), datadir (one server per data directory; leftovers of killed uploads and
+jobs), cli (the `serve` and `history` commands).
 Imports run one way: app -> api/pages -> services -> deps; routers never import app. The session
 history itself is posecoach.history, shared with live coaching.
 """
