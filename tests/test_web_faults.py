@@ -333,3 +333,20 @@ def test_an_unexpected_job_error_shows_an_id_not_its_text(tmp_path: Path, clip: 
     error_id = re.search(r"error id ([0-9a-f]{12})", job["error"])
     assert error_id is not None
     assert error_id.group(1) in (data_dir / "logs" / f"{job['id']}.log").read_text()
+
+
+@pytest.mark.parametrize("build", ["hour_long_clip", "png_bomb", "huge_frame_video"])
+def test_hostile_uploads_are_refused_from_their_header(tmp_path: Path, build: str) -> None:
+    """The one-hour 64x64 clip never reaches a worker; the bombs are never decoded."""
+    from tests import corpus
+
+    hostile = getattr(corpus, build)(tmp_path)
+    data_dir = tmp_path / "data"
+    with TestClient(create_app(inline(data_dir))) as client:
+        start = time.monotonic()
+        refused = upload(client, hostile, filename=hostile.name)
+        assert refused.status_code == 415, refused.text
+        assert time.monotonic() - start < 20
+        assert re.search(r"too (long|large)", refused.json()["error"]), refused.json()
+        assert client.get("/api/analyses").json()["analyses"] == []
+    assert files_under(data_dir / "uploads") == []
