@@ -11,6 +11,7 @@ import sys
 import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from types import ModuleType
 
 from posecoach.errors import InputError, PoseCoachError
 from posecoach.limits import MediaLimits
@@ -74,6 +75,7 @@ def _cmd_models(args: argparse.Namespace) -> int:
                     raise
                 failures += 1
                 _err(exc.message, exc.hint)
+        failures += _install_web_runtime(models)
         return 0 if failures == 0 else 1
     installed = models.list_models()
     if args.json:
@@ -86,6 +88,21 @@ def _cmd_models(args: argparse.Namespace) -> int:
     for m in installed:
         print(f"{m.variant:<8} {m.size_bytes / 1e6:>7.1f}MB  {m.sha256[:16]}  {m.source}\n"
               f"{'':<37}{m.path}")
+    return 0
+
+
+def _install_web_runtime(models: ModuleType) -> int:
+    """The web app's live page runtime, from npm when present; a note (not a failure) without npm."""
+    try:
+        root = models.install_web_runtime(progress=_progress_line)
+    except PoseCoachError as exc:
+        _err(exc.message, exc.hint)
+        return 1
+    if root is None:
+        print("web live page: npm not found, so the page will run the pose model on the server "
+              "(install Node.js/npm and rerun for in-browser pose)", file=sys.stderr)
+    else:
+        print(f"web live page runtime: {root}")
     return 0
 
 

@@ -239,3 +239,58 @@ def ensure_model(variant: str = DEFAULT_VARIANT, progress: Progress = _quiet) ->
 
 def as_dicts(models: list[InstalledModel]) -> list[dict[str, object]]:
     return [asdict(m) for m in models]
+
+
+# ---------------------------------------------------------------- web runtime (live page)
+# The browser's pose runtime for the web app's live page: MediaPipe Tasks Vision in
+# WebAssembly, from npm. Pinned: versions 1.x post usage metrics to a Google host every
+# 60 s; 0.10.35 makes no request of its own. The package has no model: the page loads
+# the same .task bundles as everything else.
+WEB_RUNTIME_PACKAGE = "@mediapipe/tasks-vision@0.10.35"
+WEB_RUNTIME_NAME = "tasks-vision-0.10.35"
+WEB_RUNTIME_FILES = ("vision_bundle.mjs", "wasm/vision_wasm_internal.js", "wasm/vision_wasm_internal.wasm",
+                     "wasm/vision_wasm_nosimd_internal.js", "wasm/vision_wasm_nosimd_internal.wasm")
+
+
+def web_runtime_dir(directory: Path | None = None) -> Path:
+    """Where the live page's runtime files live (git-ignored, beside the model bundles)."""
+    return (directory or models_dir()) / "web" / WEB_RUNTIME_NAME
+
+
+def web_runtime_installed(directory: Path | None = None) -> bool:
+    root = web_runtime_dir(directory)
+    return all((root / name).is_file() for name in WEB_RUNTIME_FILES)
+
+
+def install_web_runtime(directory: Path | None = None, progress: Progress = _quiet) -> Path | None:
+    """Provision the live page's runtime with `npm pack` (idempotent). None when npm is
+    missing (the page then uses server-side inference); ModelError when npm fails."""
+    root = web_runtime_dir(directory)
+    if web_runtime_installed(directory):
+        return root
+    npm = shutil.which("npm")
+    if npm is None:
+        return None
+    root.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=root.parent) as tmp:
+        progress(f"downloading {WEB_RUNTIME_PACKAGE} (the live page's pose runtime) from the npm registry ...")
+        result = subprocess.run([npm, "pack", WEB_RUNTIME_PACKAGE, "--silent", "--pack-destination", tmp],
+                                capture_output=True, text=True)
+        tarballs = sorted(Path(tmp).glob("mediapipe-tasks-vision-*.tgz"))
+        if result.returncode != 0 or not tarballs:
+            raise ModelError(f"could not download {WEB_RUNTIME_PACKAGE}: {result.stderr.strip()[-300:]}",
+                             "check access to the npm registry; the live page works without it "
+                             "(server-side pose)")
+        staged = Path(tmp) / WEB_RUNTIME_NAME
+        with tarfile.open(tarballs[0]) as tz:
+            for name in WEB_RUNTIME_FILES:  # a fixed list: nothing else leaves the tarball
+                member = tz.extractfile(f"package/{name}")
+                if member is None:
+                    raise ModelError(f"{tarballs[0].name} has no {name}")
+                (staged / name).parent.mkdir(parents=True, exist_ok=True)
+                (staged / name).write_bytes(member.read())
+        if root.exists():
+            shutil.rmtree(root)
+        staged.replace(root)
+    progress(f"installed the live page's runtime in {root}")
+    return root

@@ -1,12 +1,13 @@
 """One live coaching session: capture, inference and display on separate threads.
 
     capture thread  -> LatestSlot (newest frame wins) -> inference thread
-    inference thread: PoseEstimator (VIDEO mode) -> LiveCoach -> LatestSlot of LiveSteps
-                    (and a frame every 2 s to the people-counting thread)
+    inference thread: FramePoser (PoseEstimator in VIDEO mode; a frame every 2 s to the
+                    people-counting thread) -> CoachFeed (LiveCoach) -> LatestSlot of LiveSteps
     main thread:    newest LiveStep -> Annotator + HUD on the frame it belongs to -> window,
                     recorder, voice; keys -> commands for the inference thread
 
-Each step carries its own frame, so the overlay is drawn on the very frame inference
+The analysis after the pose (`CoachFeed`) is the very same object the web app's live
+page feeds with landmarks from the browser. Each step carries its own frame, so the overlay is drawn on the very frame inference
 used (zero frames behind). All stateful analysis stays on the inference thread; the
 window, the annotator (it keeps swing history) and the recorder stay on the main one.
 Whatever ends the session (q, Esc, closing the window, Ctrl-C, the camera or stream
@@ -16,28 +17,24 @@ stopping, --duration, an error) the sets are saved like `analyze` saves a clip.
 from __future__ import annotations
 
 import dataclasses
-import queue
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
 
 import numpy as np
 
 from posecoach.analysis import AnalysisOptions
-from posecoach.landmarks import PoseFrame
-from posecoach.live.coach import CoachStep, LiveCoach, SetRecord, shift_time
+from posecoach.live.coach import CoachStep
 from posecoach.live.display import Command, CvWindow, Display, NullDisplay
+from posecoach.live.feed import CoachFeed, FramePoser, PoseDetector
 from posecoach.live.framing import FramingConfig
 from posecoach.live.hud import LiveStats, draw_hud
-from posecoach.live.people import BackgroundPeopleCounter
 from posecoach.live.outputs import (
     VIDEO_NAME,
     SavedSet,
     SessionMeta,
     default_out_dir,
-    save_session,
 )
 from posecoach.live.recorder import LiveRecorder
 from posecoach.live.sources import (
@@ -49,17 +46,10 @@ from posecoach.live.sources import (
 )
 from posecoach.live.voice import CueSpeaker, Voice, find_engine
 from posecoach.pipeline import MeasureConfig
-from posecoach.pose import PoseEstimator
 from posecoach.render import Annotator
 from posecoach.sample import PoseSample
 
-
-class PoseDetector(Protocol):
-    """What the session needs from a pose estimator (PoseEstimator in VIDEO mode)."""
-
-    def detect(self, rgb: np.ndarray, t_s: float = 0.0) -> PoseFrame: ...
-
-    def close(self) -> None: ...
+__all__ = ["LiveOptions", "LiveSession", "LiveStep", "LiveSummary", "PoseDetector"]
 
 
 @dataclass(frozen=True)
@@ -132,28 +122,24 @@ class LiveSession:
                  estimator: PoseDetector | None = None, display: Display | None = None,
                  voice: Voice | None = None) -> None:
         self._options = options
-        self._coach = LiveCoach(options.exercise, options.measure, options.framing)  # checks the id first
+        self._feed = CoachFeed(options.exercise, options.measure, options.framing)  # checks the id first
         self._source = source if source is not None else open_source(options.camera, pace=options.pace)
         self._notices: list[str] = []
         try:
-            self._estimator = estimator if estimator is not None else PoseEstimator.for_video(
-                options.model, segmentation=options.wants_mask())
+            self._poser = FramePoser(options.model, segmentation=options.wants_mask(), estimator=estimator)
             self._display = display if display is not None else (
                 NullDisplay() if options.headless else CvWindow(f"PoseCoach live - {options.exercise}"))
         except BaseException:
             self._source.close()
-            if estimator is None and hasattr(self, "_estimator"):
-                self._estimator.close()
+            if hasattr(self, "_poser"):
+                self._poser.close()
             raise
-        self._people: BackgroundPeopleCounter | None = None   # started by run()
         self._voice = voice if voice is not None or not options.voice else self._open_voice()
         self._out_dir = options.out_dir or default_out_dir()
-        self._finished: list[SetRecord] = []
-        self._commands: queue.SimpleQueue[Command] = queue.SimpleQueue()
         self._stop = threading.Event()
         self._reason = "ended"
         self._error: BaseException | None = None
-        self._analysed = 0
+        self._people_error: BaseException | None = None
         self._mirror = options.mirror
         self._stats = LiveStats()
         self._shown = 0
@@ -173,8 +159,6 @@ class LiveSession:
     # ---------------------------------------------------------------- inference thread
     def _infer(self, grabber: FrameGrabber, results: LatestSlot[LiveStep]) -> None:
         first_t: float | None = None
-        paused_at: float | None = None
-        paused_total = 0.0
         last_frame_at = time.monotonic()
         try:
             while not self._stop.is_set():
@@ -192,39 +176,16 @@ class LiveSession:
                 if self._options.duration_s is not None and cap.t_s - first_t >= self._options.duration_s:
                     self._finish("duration")
                     return
-                paused_at, paused_total = self._apply_commands(cap.t_s, paused_at, paused_total)
-                if paused_at is not None:
-                    results.put(LiveStep(cap, None, paused=True))
+                self._feed.apply_commands(cap.t_s)
+                if self._feed.paused:
+                    results.put(LiveStep(cap, None, paused=True))  # no inference while paused
                     continue
-                pose = self._estimator.detect(cap.rgb, cap.t_s)
-                if self._people is not None:
-                    self._people.offer(cap.rgb, cap.t_s)
-                    pose = pose.with_people_seen(self._people.count)
-                step = self._coach.update(shift_time(pose, paused_total))
-                self._analysed += 1
-                results.put(LiveStep(cap, step))
+                results.put(LiveStep(cap, self._feed.update(self._poser.pose(cap.rgb, cap.t_s))))
         except BaseException as exc:  # noqa: BLE001 - re-raised by run() after saving
             self._error = exc
             self._finish("error")
         finally:
             results.close()
-
-    def _apply_commands(self, t_s: float, paused_at: float | None,
-                        paused_total: float) -> tuple[float | None, float]:
-        while True:
-            try:
-                command = self._commands.get_nowait()
-            except queue.Empty:
-                return paused_at, paused_total
-            if command == Command.PAUSE:
-                if paused_at is None:
-                    paused_at = t_s
-                else:
-                    paused_total, paused_at = paused_total + (t_s - paused_at), None
-            elif command == Command.RESET:
-                self._finished.append(self._coach.reset_set())
-            elif command == Command.SWITCH_SIDE:
-                self._finished.append(self._coach.switch_side())
 
     def _finish(self, reason: str) -> None:
         if not self._stop.is_set():
@@ -246,7 +207,7 @@ class LiveSession:
                 recorder = LiveRecorder(self._out_dir / VIDEO_NAME, self._source.width,
                                         self._source.height, self._source.fps)
             if opts.count_people:
-                self._people = BackgroundPeopleCounter(opts.model)
+                self._poser.start_people_counting()
             grabber.start()
             worker.start()
             self._loop(results, recorder, started)
@@ -265,12 +226,11 @@ class LiveSession:
             self._close_io(recorder)
         if self._error is None and grabber.error is not None:
             self._error, self._reason = grabber.error, "error"
-        if self._people is not None and self._people.error is not None:
-            self._notices.append(f"people counting stopped ({self._people.error}); "
+        if self._people_error is not None:
+            self._notices.append(f"people counting stopped ({self._people_error}); "
                                  "a second person in view was not checked for")
-        saved = save_session([*self._finished, self._coach.current_set], self._meta(), self._out_dir,
-                             recording=recorder.path if recorder else None,
-                             history_db=opts.history_db, use_history=opts.use_history)
+        saved = self._feed.save(self._meta(), self._out_dir, recording=recorder.path if recorder else None,
+                                history_db=opts.history_db, use_history=opts.use_history)
         if self._error is not None:
             raise self._error
         return self._summary(saved, recorder, grabber, elapsed_s)
@@ -294,9 +254,9 @@ class LiveSession:
                 self._mirror = not self._mirror
             elif command in (Command.RESET, Command.SWITCH_SIDE):
                 annotator.reset()
-                self._commands.put(command)
+                self._feed.command(command)
             elif command == Command.PAUSE:
-                self._commands.put(command)
+                self._feed.command(command)
             if (opts.pace and opts.duration_s is not None
                     and time.monotonic() - started > opts.duration_s + 2.0):
                 self._finish("duration")  # the source stalled: the wall clock ends it
@@ -332,9 +292,9 @@ class LiveSession:
                         countdown_s=countdown, paused=step.paused, mirrored=self._mirror)
 
     def _close_io(self, recorder: LiveRecorder | None) -> None:
-        for close in (self._estimator.close, self._display.close, self._source.close,
-                      self._voice.close if self._voice else None, recorder.close if recorder else None,
-                      self._people.close if self._people else None):
+        self._people_error = self._poser.people_error
+        for close in (self._poser.close, self._display.close, self._source.close,
+                      self._voice.close if self._voice else None, recorder.close if recorder else None):
             if close is not None:
                 try:
                     close()
@@ -351,7 +311,7 @@ class LiveSession:
         recording = video if recorder is not None and video.exists() else None
         return LiveSummary(
             out_dir=self._out_dir, reason=self._reason, saved=saved, recording=recording,
-            frames_captured=grabber.frames_captured, frames_analysed=self._analysed,
+            frames_captured=grabber.frames_captured, frames_analysed=self._feed.frames_analysed,
             frames_dropped=grabber.slot.dropped, frames_shown=self._shown,
             fps=self._shown / elapsed_s if elapsed_s > 0 else 0.0,
             latency_p50_ms=self._stats.percentile_ms(50), latency_p95_ms=self._stats.percentile_ms(95),

@@ -175,16 +175,17 @@ class Annotator:
         return margin, height - band - margin, width - margin, height - margin
 
     def state_colour(self, feedback: FrameFeedback | None) -> Colour:
-        st = self._style
-        if feedback is None:
-            return st.neutral
-        if feedback.active_conditions:
-            return st.stop
-        if feedback.good_form is True:
-            return st.good
-        if feedback.good_form is False:
-            return st.fix
-        return st.neutral
+        colour: Colour = getattr(self._style, form_state(feedback))
+        return colour
+
+    def panel(self, feedback: FrameFeedback | None, exercise: str, sample: PoseSample | None = None
+              ) -> tuple[list[tuple[str, str]], tuple[float, float | None] | None, tuple[float, ...]]:
+        """What the counters panel shows for this frame (lines, meter, swing bars), for an
+        overlay drawn elsewhere (the web live page). Call it instead of `annotate`, once a frame."""
+        if feedback is not None:
+            self._track_swings(feedback.counters)
+        meter = _meter(feedback.counters, exercise) if feedback is not None else None
+        return self._panel_lines(feedback, exercise, sample), meter, self.swing_amplitudes
 
     def annotate(self, rgb: np.ndarray, sample: PoseSample | None, feedback: FrameFeedback | None,
                  exercise: str) -> np.ndarray:
@@ -414,6 +415,20 @@ class Annotator:
 
 
 # ---------------------------------------------------------------- helpers
+def form_state(feedback: FrameFeedback | None) -> str:
+    """The colour of the moment, by name (an `AnnotatorStyle` field): good, fix (fix your
+    form), stop (recording problem) or neutral (not judged)."""
+    if feedback is None:
+        return "neutral"
+    if feedback.active_conditions:
+        return "stop"
+    if feedback.good_form is True:
+        return "good"
+    if feedback.good_form is False:
+        return "fix"
+    return "neutral"
+
+
 def _best_side(xy: np.ndarray) -> str | None:
     """Without a facing (front view), emphasise the leg with more visible landmarks."""
     counts = {side: int(np.isfinite(xy[list(_JOINTS[side][:4])]).all(axis=1).sum())

@@ -26,7 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from posecoach.errors import PoseCoachError
 from posecoach.history import HistoryStore
-from posecoach.web import api, pages
+from posecoach.web import api, live, pages
 from posecoach.web.backends import QueueUnavailable, backend_for
 from posecoach.web.datadir import DataDirLock, remove_leftovers
 from posecoach.web.deps import WebContext
@@ -179,5 +179,6 @@ def create_app(settings: ServeSettings, data_lock: DataDirLock | None = None) ->
     _install_error_handlers(app)
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(live.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -34,6 +34,10 @@ MAX_SIGNIN_BODY_BYTES = 4096
 PAGE_CSP = ("default-src 'self'; img-src 'self' data:; media-src 'self'; style-src 'self'; "
             "script-src 'self'; connect-src 'self'; object-src 'none'; frame-ancestors 'none'; "
             "base-uri 'none'; form-action 'self'")
+# The live page also compiles the pose runtime's WebAssembly: 'wasm-unsafe-eval', never
+# 'unsafe-eval'; it still talks only to this origin (connect-src 'self' covers ws:/wss: to it).
+LIVE_PATH = "/live"
+LIVE_CSP = PAGE_CSP.replace("script-src 'self'", "script-src 'self' 'wasm-unsafe-eval'")
 # Served output files (report.html has inline styles and data: charts): no scripts at all,
 # a sandbox, and no way to reach anything but this origin's files.
 FILES_CSP = ("default-src 'none'; img-src 'self' data:; media-src 'self'; style-src 'unsafe-inline'; "
@@ -43,7 +47,7 @@ COMMON_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-re
 
 
 def security_headers(path: str) -> dict[str, str]:
-    csp = FILES_CSP if path.startswith("/files/") else PAGE_CSP
+    csp = FILES_CSP if path.startswith("/files/") else LIVE_CSP if path == LIVE_PATH else PAGE_CSP
     return {"Content-Security-Policy": csp, **COMMON_HEADERS}
 
 
