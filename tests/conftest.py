@@ -25,16 +25,22 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-component-update", "--no-first-run", "--disable-sync"]
 
 
+def playwright_or_skip():  # noqa: ANN201 - the module is optional
+    """Playwright's sync API, or a skip with the reason (no Playwright, no Debian chromium)."""
+    sync_api = pytest.importorskip("playwright.sync_api",
+                                   reason="Playwright for Python is not installed (pip install playwright)")
+    if not CHROMIUM.exists():
+        pytest.skip("Debian chromium is not installed (apt-get install -y chromium)")
+    return sync_api
+
+
 @pytest.fixture(scope="module")
 def browser():
     """Headless Debian chromium driven by Playwright; skips with the reason when missing.
 
     Module scope, not session: Playwright's sync API keeps an event loop running in this
     thread while it is open, which would break later tests that call asyncio.run()."""
-    sync_api = pytest.importorskip("playwright.sync_api",
-                                   reason="Playwright for Python is not installed (pip install playwright)")
-    if not CHROMIUM.exists():
-        pytest.skip("Debian chromium is not installed (apt-get install -y chromium)")
+    sync_api = playwright_or_skip()
     with sync_api.sync_playwright() as p:
         launched = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:

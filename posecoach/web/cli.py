@@ -61,6 +61,9 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--storage", metavar="DIR",
                         help="with --queue redis://...: the folder for uploads and results that every worker "
                              "mounts too (default the data folder)")
+    parser.add_argument("--https", action="store_true",
+                        help="serve over https with a self-signed certificate made locally (kept in the data "
+                             "folder): phones on the LAN get the camera for /live only over https")
 
 
 def _queue_url(value: str) -> str | None:
@@ -132,6 +135,21 @@ def bind_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
+def _tls_options(args: argparse.Namespace, settings: ServeSettings) -> tuple[dict[str, str], str]:
+    """--https: uvicorn's certificate options (a self-signed one made locally) and the scheme."""
+    if not args.https:
+        return {}, "http"
+    from posecoach.web.tls import lan_addresses, self_signed_certificate
+
+    cert, key = self_signed_certificate(settings.data_dir / "tls", args.host)
+    if not _is_loopback(args.host):
+        phone = lan_addresses() if args.host in ("0.0.0.0", "::") else [args.host]
+        for address in phone[:3]:
+            print(f"  on a phone on this network: https://{address}:{args.port}/live "
+                  "(accept the certificate warning once)", file=sys.stderr)
+    return {"ssl_certfile": str(cert), "ssl_keyfile": str(key)}, "https"
+
+
 def run_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -158,10 +176,12 @@ def run_serve(args: argparse.Namespace) -> int:
             else:
                 _prepare_model()
                 where = f"data in {settings.data_dir}"
+            tls, scheme = _tls_options(args, settings)
             shown = "localhost" if _is_loopback(args.host) else args.host
-            print(f"PoseCoach web app: http://{shown}:{args.port}/  ({where}; Ctrl-C stops)", file=sys.stderr)
+            print(f"PoseCoach web app: {scheme}://{shown}:{args.port}/  ({where}; Ctrl-C stops)",
+                  file=sys.stderr)
             config = uvicorn.Config(create_app(settings, data_lock=lock), log_level="warning",
-                                    timeout_graceful_shutdown=5)
+                                    timeout_graceful_shutdown=5, **tls)  # type: ignore[arg-type]
             uvicorn.Server(config).run(sockets=[sock])
     finally:
         lock.release()

@@ -328,17 +328,23 @@ function command(name) {
 }
 
 // ------------------------------------------------------------------ start
-async function chooseMode(requested, wantsMask, model) {
-  if (requested === "server") return ["server", "pose runs on the server (chosen)"];
+async function loadPageModel(requested, wantsMask, model) {
+  // Before the camera starts, so the first frames are not spent waiting for the model.
+  if (requested === "server") return "pose runs on the server (chosen)";
   if (!RUNTIME || typeof WebAssembly !== "object") {
-    return ["server", RUNTIME ? "this browser has no WebAssembly, so the pose model runs on the server"
-                              : root.dataset.runtimeReason];
+    return RUNTIME ? "this browser has no WebAssembly, so the pose model runs on the server"
+                   : root.dataset.runtimeReason;
   }
   try {
     state.landmarker = await loadLandmarker(wantsMask, model);
   } catch (err) {
-    return ["server", `the in-browser pose model did not load (${err.message || err}), so it runs on the server`];
+    return `the in-browser pose model did not load (${err.message || err}), so it runs on the server`;
   }
+  return "";
+}
+
+async function chooseMode(requested, whyNotPage) {
+  if (!state.landmarker) return ["server", whyNotPage];
   if (requested === "page") return ["page", "pose runs in this browser (chosen)"];
   if (!(await pageModeIsFast($("live-video")))) {
     return ["server", "this device is too slow for the pose model in the browser, so it runs on the server"];
@@ -354,6 +360,9 @@ async function start(event) {
   const requested = $("live-mode").value;
   const model = params.get("model") === "full" ? "full" : "lite";
   const video = $("live-video");
+  const wantsMask = exercise === "origin-stretch";  // the server confirms (ready.wants_mask)
+  $("live-status").textContent = "Loading…";
+  const whyNotPage = await loadPageModel(requested, wantsMask, model);
   try {
     if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) throw new TypeError("no mediaDevices");
     state.stream = await navigator.mediaDevices.getUserMedia({
@@ -370,8 +379,7 @@ async function start(event) {
   video.srcObject = state.stream;
   await video.play().catch(() => {});
   await new Promise((r) => (video.readyState >= 2 ? r() : video.addEventListener("loadeddata", r, { once: true })));
-  const wantsMask = exercise === "origin-stretch";  // the server confirms (ready.wants_mask)
-  const [mode, reason] = await chooseMode(requested, wantsMask, model);
+  const [mode, reason] = await chooseMode(requested, whyNotPage);
   state.mode = mode; state.modeReason = reason;
   $("live-status").textContent = reason.charAt(0).toUpperCase() + reason.slice(1) + ".";
   const ready = new Promise((r) => { state.ready = r; });
