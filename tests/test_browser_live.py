@@ -29,13 +29,24 @@ SWING_CLIP = SAMPLES / "leg_swing_trunk_sway_right.mp4"          # 8 swings, tru
 STRETCH_CLIP = SAMPLES / "origin_stretch_rounded_back_left.mp4"  # a hold with a rounded back (mask)
 
 
+@pytest.fixture(scope="module")
+def lite_model() -> Path:
+    """The model both modes use (installed on first use; skips when it cannot be)."""
+    from posecoach.errors import ModelError
+    from posecoach.models import ensure_model
+
+    try:
+        return ensure_model("lite")
+    except ModelError as exc:
+        pytest.skip(f"the lite pose model is not available: {exc.message}")
+
+
 def _needs_runtime() -> None:
+    """The in-page runtime, provisioned as `posecoach models install` does (skips without npm)."""
     from posecoach import models
 
-    if not models.web_runtime_installed():
-        pytest.skip("the web runtime is not installed (posecoach models install, with npm)")
-    if not models.bundle_path("lite").exists():
-        pytest.skip("the lite model is not installed (posecoach models install --variant lite)")
+    if models.install_web_runtime() is None:
+        pytest.skip("the web runtime is not installed and npm is missing (posecoach models install, with npm)")
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +96,7 @@ def swing_reference() -> dict[str, Any]:
 
 @pytest.mark.parametrize("mode", ["page", "server"])
 def test_live_page_counts_the_swings_and_finds_the_faults_of_analyze(
-        playwright: Any, server: str, tmp_path: Path, swing_reference: dict[str, Any], mode: str) -> None:
+        lite_model: Path, playwright: Any, server: str, tmp_path: Path, swing_reference: dict[str, Any], mode: str) -> None:
     if mode == "page":
         _needs_runtime()
     run = _run(playwright, server, tmp_path, SWING_CLIP, "leg-swing", mode)
@@ -103,7 +114,7 @@ def test_live_page_counts_the_swings_and_finds_the_faults_of_analyze(
         assert response.status == 200
 
 
-def test_live_page_sends_the_mask_for_the_origin_stretch(playwright: Any, server: str, tmp_path: Path) -> None:
+def test_live_page_sends_the_mask_for_the_origin_stretch(lite_model: Path, playwright: Any, server: str, tmp_path: Path) -> None:
     _needs_runtime()
     reference = _reference(STRETCH_CLIP, "origin-stretch")
     assert "rounded_back" in reference["faults"]  # found from the mask: without it, no such fault

@@ -189,7 +189,7 @@ async def _serve(websocket: WebSocket, ctx: WebContext, executor: ThreadPoolExec
         connected = False
     except (PoseCoachError, ValueError, asyncio.TimeoutError) as exc:
         message = exc.message if isinstance(exc, PoseCoachError) else (
-            "no start message" if isinstance(exc, asyncio.TimeoutError) else "a message is not valid JSON")
+            "no start message" if isinstance(exc, asyncio.TimeoutError) else "a message could not be read")
         hint = exc.hint if isinstance(exc, PoseCoachError) else "reload the page"
         connected = connected and await _report(websocket, message, hint)
     except Exception:  # noqa: BLE001 - logged in full; the page gets one line

@@ -18,10 +18,10 @@ const JPEG_QUALITY = 0.7;
 
 const state = {
   mode: null, socket: null, stream: null, landmarker: null, ready: null, seq: 0,
-  inFlight: new Map(), latencies: [], presented: 0, sent: 0, answered: 0, dropped: 0,
+  inFlight: new Map(), latencies: [], presented: 0, sent: 0, answered: 0,
   firstFrameAt: null, startedAt: null, ending: false, paused: false, voice: false,
   colours: null, connections: [], sides: [], durationTimer: null, lastFrameTs: -1,
-  grab: null, grabCtx: null, modeReason: "",
+  grab: null, grabCtx: null, modeReason: "", firstPresented: null,
 };
 
 // ------------------------------------------------------------------ messages to the runner
@@ -133,8 +133,16 @@ function onVideoFrame(now, meta) {
   if (state.ending || !state.socket) return;
   const video = $("live-video");
   video.requestVideoFrameCallback(onVideoFrame);
-  state.presented += 1;
-  if (state.inFlight.size >= MAX_IN_FLIGHT[state.mode]) { state.dropped += 1; return; }
+  // presentedFrames counts every camera frame shown, also those whose callback never ran
+  // because the page was busy: the honest count of frames delivered.
+  const counter = meta && Number.isFinite(meta.presentedFrames) ? meta.presentedFrames : null;
+  if (counter !== null) {
+    if (state.firstPresented === null) state.firstPresented = counter;
+    state.presented = counter - state.firstPresented + 1;
+  } else {
+    state.presented += 1;
+  }
+  if (state.inFlight.size >= MAX_IN_FLIGHT[state.mode]) return;
   // Capture time in the page's clock: the camera's own stamp when the browser gives one.
   const captured = meta && meta.captureTime && meta.captureTime <= performance.now() ? meta.captureTime : now;
   if (state.firstFrameAt === null) state.firstFrameAt = captured;
@@ -249,7 +257,7 @@ function stats() {
   const elapsed = state.startedAt ? (performance.now() - state.startedAt) / 1000 : 0;
   return {
     mode: state.mode, mode_reason: state.modeReason, seconds: elapsed, frames_presented: state.presented,
-    frames_sent: state.sent, frames_analysed: state.answered, frames_dropped: state.dropped,
+    frames_sent: state.sent, frames_analysed: state.answered, frames_dropped: Math.max(0, state.presented - state.sent),
     fps: elapsed > 0 ? state.answered / elapsed : 0,
     latency_p50_ms: percentile(state.latencies, 50), latency_p95_ms: percentile(state.latencies, 95),
     last_ms: state.latencies.length ? state.latencies[state.latencies.length - 1] : 0,
