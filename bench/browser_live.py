@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     print("|---|---|---:|---:|---:|---|")
     with tempfile.TemporaryDirectory() as tmp:
         camera, length_s = fake_camera_file(Path(args.video), Path(tmp) / "camera.mjpeg", width=args.width,
-                                            lead_s=1.0)
+                                            lead_s=1.0, tail_s=0.0)
         seconds = min(args.seconds, length_s - 0.5)  # before the file loops round
         with live_server(Path(tmp) / "data") as url, sync_playwright() as p:
             for mode in args.modes.split(","):

@@ -1,9 +1,11 @@
 """The live page in a real browser, for tests/test_browser_live.py and bench/browser_live.py.
 
 - `fake_camera_file`: an .mjpeg for chromium's fake webcam, made from a clip (decoded with
-  PyAV): the first frame held for `lead_s` (the runner standing still through framing
-  guidance and the countdown), then the clip, at 30 fps (the rate chromium plays .mjpeg at),
-  padded to 16:9 (chromium stretches any file to 16:9).
+  PyAV): the first frame held for `lead_s` (the page starting up, then the runner standing
+  still through framing guidance and the countdown), the clip, and its last frame held for
+  `tail_s` (so a set that ends a little late still ends before the file loops round), at
+  30 fps (the rate chromium plays .mjpeg at), padded to 16:9 (chromium stretches any file
+  to 16:9).
 - `live_server`: the web app under uvicorn on a free localhost port, in a thread.
 - `open_live_browser`: Debian chromium through Playwright with that file as the camera.
 - `run_live_page`: open /live with the query, wait until the set is saved, return the
@@ -38,7 +40,8 @@ def _pad_to_16_9(rgb: Any) -> Any:
                               cv2.BORDER_REPLICATE)
 
 
-def fake_camera_file(clip: Path, out: Path, width: int = 864, lead_s: float = 4.0) -> tuple[Path, float]:
+def fake_camera_file(clip: Path, out: Path, width: int = 864, lead_s: float = 6.0,
+                     tail_s: float = 3.0) -> tuple[Path, float]:
     """(path, seconds of camera footage) of an .mjpeg made from `clip` (see module docstring);
     `width` a multiple of 16 (the height is 9/16 of it)."""
     import cv2
@@ -47,6 +50,7 @@ def fake_camera_file(clip: Path, out: Path, width: int = 864, lead_s: float = 4.
 
     out.parent.mkdir(parents=True, exist_ok=True)
     frames = 0
+    last = b""
     with open(out, "wb") as fh:  # MJPEG as chromium reads it: JPEG images back to back
         for index, (_, rgb) in enumerate(iter_frames(clip)):
             rgb = _pad_to_16_9(rgb)
@@ -56,8 +60,12 @@ def fake_camera_file(clip: Path, out: Path, width: int = 864, lead_s: float = 4.
             if not ok:
                 raise RuntimeError(f"could not encode a frame of {clip.name}")
             repeat = round(lead_s * CAMERA_FPS) if index == 0 else 1
-            fh.write(jpeg.tobytes() * repeat)
+            last = jpeg.tobytes()
+            fh.write(last * repeat)
             frames += repeat
+        tail = round(tail_s * CAMERA_FPS)
+        fh.write(last * tail)
+        frames += tail
     return out, frames / CAMERA_FPS
 
 

@@ -10,7 +10,7 @@ const $ = (id) => document.getElementById(id);
 const root = $("live");
 const params = new URLSearchParams(location.search);
 const RUNTIME = root.dataset.runtime;          // "" when the server has no in-page runtime
-const MAX_IN_FLIGHT = { page: 2, server: 1 };  // frames sent and not yet answered
+const MAX_IN_FLIGHT = { page: 2, server: 2 };  // frames sent and not yet answered
 const SERVER_WIDTH_PX = 640;                   // server mode: frames scaled to at most this
 const MASK_WIDTH_PX = 96;                      // page mode: segmentation mask sent this wide
 const TOO_SLOW_MS = 120;                       // page mode slower than this per frame: use the server
@@ -18,7 +18,7 @@ const JPEG_QUALITY = 0.7;
 
 const state = {
   mode: null, socket: null, stream: null, landmarker: null, ready: null, seq: 0,
-  inFlight: new Map(), latencies: [], presented: 0, sent: 0, answered: 0,
+  inFlight: new Map(), latencies: [], poseMs: [], presented: 0, sent: 0, answered: 0,
   firstFrameAt: null, startedAt: null, ending: false, paused: false, voice: false,
   colours: null, connections: [], sides: [], durationTimer: null, lastFrameTs: -1,
   grab: null, grabCtx: null, modeReason: "", firstPresented: null,
@@ -150,7 +150,9 @@ function onVideoFrame(now, meta) {
   state.inFlight.set(seq, captured);
   state.sent += 1;
   if (state.mode === "page") {
+    const t0 = performance.now();
     const result = state.landmarker.detectForVideo(video, nextTimestamp(captured));
+    state.poseMs.push(performance.now() - t0);
     state.socket.send(JSON.stringify(poseMessage(result, seq, captured)));
   } else {
     frameBytes(video, seq, captured).then((blob) => {
@@ -260,6 +262,7 @@ function stats() {
     frames_sent: state.sent, frames_analysed: state.answered, frames_dropped: Math.max(0, state.presented - state.sent),
     fps: elapsed > 0 ? state.answered / elapsed : 0,
     latency_p50_ms: percentile(state.latencies, 50), latency_p95_ms: percentile(state.latencies, 95),
+    pose_p50_ms: percentile(state.poseMs, 50),
     last_ms: state.latencies.length ? state.latencies[state.latencies.length - 1] : 0,
   };
 }
