@@ -178,14 +178,13 @@ class Annotator:
         colour: Colour = getattr(self._style, form_state(feedback))
         return colour
 
-    def panel(self, feedback: FrameFeedback | None, exercise: str, sample: PoseSample | None = None
-              ) -> tuple[list[tuple[str, str]], tuple[float, float | None] | None, tuple[float, ...]]:
-        """What the counters panel shows for this frame (lines, meter, swing bars), for an
+    def track(self, feedback: FrameFeedback | None, exercise: str) -> tuple[PanelContent, tuple[float, ...]]:
+        """The counters panel of this frame and the bars (swing history) it shows, for an
         overlay drawn elsewhere (the web live page). Call it instead of `annotate`, once a frame."""
-        if feedback is not None:
-            self._track_swings(feedback.counters)
-        meter = _meter(feedback.counters, exercise) if feedback is not None else None
-        return self._panel_lines(feedback, exercise, sample), meter, self.swing_amplitudes
+        spec = find_spec(exercise)
+        if feedback is not None and spec is not None and spec.panel.bars is not None:
+            self._track_bars(feedback.counters, spec.panel.bars.count, spec.panel.bars.value)
+        return self.panel(feedback, exercise), self.swing_amplitudes
 
     def annotate(self, rgb: np.ndarray, sample: PoseSample | None, feedback: FrameFeedback | None,
                  exercise: str) -> np.ndarray:

@@ -157,7 +157,10 @@ class BrowserLiveSession:
         self._history_db = history_db
         self._annotator = Annotator()
         self._speaker = CueSpeaker()   # what to say (the page speaks it with speechSynthesis)
-        self._wants_mask = AnalysisOptions(exercise=start.exercise).wants_mask()
+        wants_mask = AnalysisOptions(exercise=start.exercise).wants_mask()
+        # What the reports say the set was analysed with (the page's model is the same bundle).
+        self._analysis = AnalysisOptions(exercise=start.exercise, model=start.model, segmentation=wants_mask)
+        self._wants_mask = wants_mask
         self._poser: FramePoser | None = None
         if start.mode == "server":
             self._poser = FramePoser(start.model, segmentation=self._wants_mask)
@@ -241,7 +244,8 @@ class BrowserLiveSession:
         if step is None:
             return message
         feedback = step.feedback
-        lines, meter, bars = self._annotator.panel(feedback, self.start.exercise, step.sample)
+        panel, bars = self._annotator.track(feedback, self.start.exercise)
+        lines, meter = [panel.headline, *panel.lines], panel.meter
         xy = step.sample.xy
         message.update({
             "set": step.set_number, "stage": step.framing.stage.value, "guidance": step.framing.message,
@@ -268,8 +272,7 @@ class BrowserLiveSession:
                 self._poser = None
                 source = "browser camera (pose in the page)" if self.start.mode == "page" else \
                     "browser camera (pose on the server)"
-                meta = SessionMeta(self.start.exercise, self.start.model, source,
-                                   self.start.width, self.start.height)
+                meta = SessionMeta(self._analysis, source, self.start.width, self.start.height)
                 self._saved = self._feed.save(meta, self._out_dir, history_db=self._history_db,
                                               use_history=self._history_db is not None)
         return self._saved
