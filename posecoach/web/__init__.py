@@ -10,7 +10,9 @@ responses (JSON errors), api (JSON API), pages (HTML, output files, charts), job
 SQLite queue), worker (the worker processes), runner (the default analysis job), uploads
 (streaming, size-limited uploads), probe (checks an upload in a child process under the
 media limits), datadir (one server per data directory; leftovers of killed uploads and
-jobs), cli (the `serve` and `history` commands).
+jobs), live (the live coaching page, its WebSocket and runtime files), live_session (one
+browser live set on the server: the live path fed with the page's landmarks or frames),
+tls (`serve --https`: a self-signed certificate), cli (the `serve` and `history` commands).
 Imports run one way: app -> api/pages -> services -> deps; routers never import app. The session
 history itself is posecoach.history, shared with live coaching.
 """
