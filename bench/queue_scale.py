@@ -80,17 +80,19 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print(f"{len(clips)} sample clips ({', '.join(c.stem for c in clips)}), {args.model} model, "
           f"{os.cpu_count()} CPU cores on {socket.gethostname()}")
-    print(f"{'workers':>7}  {'wall s':>7}  {'clips/min':>9}  jobs per worker")
+    print(f"{'workers':>7}  {'wall s':>7}  {'clips/min':>9}  jobs per worker  load after (1 min; other "
+          "programs on the machine count too)")
     walls = {}
     for n in args.workers:
         with tempfile.TemporaryDirectory(prefix="posecoach-queue-scale-") as tmp:
             wall_s, per_worker = run_once(clips, n, RUNNERS[args.model], Path(tmp))
         walls[n] = wall_s
         print(f"{n:>7}  {wall_s:>7.1f}  {60 * len(clips) / wall_s:>9.2f}  "
-              f"{' '.join(str(c) for c in sorted(per_worker.values(), reverse=True))}", flush=True)
-    if 1 in walls and len(walls) > 1:
-        best = min(walls, key=lambda n: walls[n])
-        print(f"speed-up of {best} workers over 1: x{walls[1] / walls[best]:.2f}")
+              f"{' '.join(str(c) for c in sorted(per_worker.values(), reverse=True)):<15}  "
+              f"{os.getloadavg()[0]:.1f}", flush=True)
+    for n in walls:
+        if n != 1 and 1 in walls:
+            print(f"{n} workers against 1: x{walls[1] / walls[n]:.2f} the throughput")
     print(f"note: all workers ran on this machine's {os.cpu_count()} cores, so a second worker competes with "
           "the first for the same cores; workers on separate machines each bring their own.")
     return 0

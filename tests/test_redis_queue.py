@@ -301,3 +301,21 @@ def test_a_job_past_its_time_limit_fails_with_the_reason_and_frees_the_worker(
         (cluster.storage / GATE_NAME).touch()
         [body] = wait_final(client, [queued(client, tiny_clip)], 60, cluster)
         assert body["status"] == "done", body["error"]
+
+
+def test_results_that_finish_while_the_api_node_is_down_are_collected_at_its_restart(
+        cluster: Cluster, tiny_clip: Path) -> None:
+    api = cluster.start_api()
+    cluster.start_worker(GATED_RUNNER)
+    cluster.wait_for_workers(1)
+    with httpx.Client(base_url=cluster.base_url, timeout=30) as client:
+        job_id = queued(client, tiny_clip)
+        running_on(client, job_id)
+    api.stop()
+    (cluster.storage / GATE_NAME).touch()                     # the worker finishes with nobody watching
+    wait_for(lambda: (cluster.storage / "sessions" / job_id / "report.json").exists(), 60, "the outputs")
+    cluster.start_api()
+    with httpx.Client(base_url=cluster.base_url, timeout=30) as client:
+        [body] = wait_final(client, [job_id], 60, cluster)
+        assert body["status"] == "done" and body["attempts"] == 1 and body["report"], body["error"]
+        assert [s["id"] for s in client.get("/api/sessions").json()["sessions"]] == [job_id]
