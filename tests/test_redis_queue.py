@@ -319,3 +319,19 @@ def test_results_that_finish_while_the_api_node_is_down_are_collected_at_its_res
         [body] = wait_final(client, [job_id], 60, cluster)
         assert body["status"] == "done" and body["attempts"] == 1 and body["report"], body["error"]
         assert [s["id"] for s in client.get("/api/sessions").json()["sessions"]] == [job_id]
+
+
+def test_a_job_that_redis_lost_is_queued_again_from_the_api_record(cluster: Cluster, tiny_clip: Path) -> None:
+    import shutil
+
+    cluster.start_api()
+    with httpx.Client(base_url=cluster.base_url, timeout=30) as client:
+        job_id = queued(client, tiny_clip)                   # no worker yet: it waits on Redis
+        cluster.redis.stop()
+        shutil.rmtree(cluster.redis.folder)                  # a Redis without persistence, restarted
+        cluster.redis.start()
+        (cluster.storage / GATE_NAME).touch()
+        cluster.start_worker(GATED_RUNNER)
+        [body] = wait_final(client, [job_id], 60, cluster)
+        assert body["status"] == "done" and body["attempts"] == 1, body["error"]
+    assert "missing from Redis; queued again" in cluster.api.log() if cluster.api else False

@@ -52,7 +52,7 @@ DEFAULT_LEASE_S = 15.0
 START_GRACE_S = 30.0            # RQ says "started" but the job function has not taken its lease yet
 RESULT_TTL_S = 7 * 24 * 3600    # results wait this long for an API node that is down
 COLLECT_EVERY_S = 0.5
-FRESH_ROW_S = 10.0              # a queued row younger than this is still being enqueued by its upload
+FRESH_ROW_S = 5.0               # a queued row younger than this is still being enqueued by its upload
 SCALE_HINT = "install the optional dependencies: pip install 'posecoach[scale]'"
 # What `posecoach worker` hands its work horses (forked: they inherit the environment).
 ENV_STORAGE, ENV_RUNNER, ENV_LEASE, ENV_WORKER = ("POSECOACH_STORAGE", "POSECOACH_RUNNER",
