@@ -1,6 +1,7 @@
 """Angle accuracy of the pose pipeline against the synthetic clips' exact ground truth.
 
     python bench/accuracy.py [FOLDER] [--json OUT] [--model full]
+    python bench/accuracy.py --yaw [--json OUT] [--model full] [--stride 3]
 
 For every NAME.mp4 with a NAME.truth.json in FOLDER (default: sample_videos/), runs the
 pose model in video mode, measures angles with posecoach.kinematics using the clip-level
@@ -8,6 +9,13 @@ pose model in video mode, measures angles with posecoach.kinematics using the cl
 never used), and compares with truth on the near side (truth near_side): detection rate,
 mean absolute error and 95th percentile absolute error per angle, per clip and overall.
 Raw per-frame landmarks, no smoothing: this measures the model plus the angle definitions.
+
+--yaw renders the mannequin (posecoach.synth.yaw_sweep) at camera yaw 0, 15, 30, 45, 60
+and 90 degrees and compares with the body's own side-on joint angles, three ways:
+`image` (image-plane angles), `world` (MediaPipe world landmarks turned side-on,
+kinematics.sagittal_world_xy) and `posecoach` (what the app reports: posecoach.view's
+policy and the human-range gate; `measured` is the share of frames it measures at all,
+0 where it refuses). MAE per angle in degrees, near side.
 """
 
 from __future__ import annotations
@@ -150,12 +158,108 @@ def run(folder: Path, model: str, json_out: Path | None) -> int:
     return 0
 
 
+YAW_ANGLES = {"trunk": "trunk_inclination", "hip": "hip_flexion_near", "knee": "knee_flexion_near"}
+YAW_METHODS = ("image", "world", "posecoach")
+
+
+def _yaw_clip(motion: object, yaw: float, model: str, stride: int) -> dict[str, dict[str, np.ndarray]]:
+    """Absolute errors per method and angle over one rendered clip (NaN = not measured)."""
+    from posecoach.kinematics import angles_from_points, sagittal_world_xy
+    from posecoach.landmarks import VISIBILITY
+    from posecoach.pipeline import FrameMeasurer
+    from posecoach.pose import PoseEstimator
+    from posecoach.synth.yaw_sweep import sweep_frames
+
+    frames, truths = [], []
+    with PoseEstimator.for_video(model=model) as estimator:
+        for t_s, rgb, truth in sweep_frames(motion, yaw, stride=stride):  # type: ignore[arg-type]
+            frames.append(estimator.detect(rgb, t_s))
+            truths.append(truth)
+    facing = clip_facing(frames)
+    measurer = FrameMeasurer(facing=facing)
+    near = motion.near_side  # type: ignore[attr-defined]
+    limit = _exercise_max_yaw(motion.exercise)  # type: ignore[attr-defined]
+    est: dict[str, list[np.ndarray]] = {m: [] for m in YAW_METHODS}
+    for f in frames:
+        m = measurer.measure(f)
+        world = sagittal_world_xy(f.world, facing)
+        world[~(f.image[:, VISIBILITY] >= 0.5)] = np.nan
+        est["image"].append(angles_from_points(f.xy(0.5), facing))
+        est["world"].append(angles_from_points(world, facing))
+        # What the exercise's analyser judges: nothing past its own yaw limit.
+        est["posecoach"].append(m.angles if not m.yaw_deg > limit else np.full_like(m.angles, np.nan))
+    truth_arr = np.array(truths)
+    out: dict[str, dict[str, np.ndarray]] = {}
+    for method, values in est.items():
+        arr = np.array(values)
+        out[method] = {}
+        for label, name in YAW_ANGLES.items():
+            i = ANGLE_INDEX[name.replace("near", near)]
+            out[method][label] = np.abs(arr[:, i] - truth_arr[:, i])
+    return out
+
+
+def _exercise_max_yaw(exercise: str) -> float:
+    from posecoach.exercises.thresholds import ExerciseConfig
+    from posecoach.view import DEFAULT_POLICY
+
+    cfg = ExerciseConfig()
+    own = {"origin-stretch": cfg.origin_stretch.max_yaw_deg,
+           "curl-hip-lift": cfg.curl_hip_lift.max_yaw_deg}.get(exercise, np.inf)
+    return min(own, DEFAULT_POLICY.measure_max_deg)
+
+
+def _mae(errs: list[np.ndarray]) -> tuple[float, float]:
+    """(MAE over measured frames, share of frames measured)."""
+    arr = np.concatenate(errs) if errs else np.array([])
+    ok = np.isfinite(arr)
+    return (float(arr[ok].mean()) if ok.any() else float("nan"),
+            float(ok.mean()) if arr.size else 0.0)
+
+
+def run_yaw(model: str, stride: int, json_out: Path | None) -> int:
+    from posecoach.synth.yaw_sweep import SWEEP_MOTIONS, YAWS_DEG
+
+    print(f"model={model}  MAE (deg) against the side-on truth, near side; "
+          "posecoach 'measured' = share of frames measured (0 = refused)")
+    print(f"{'yaw':>4s} {'exercise':15s} " + "  ".join(
+        f"{m + ' trunk/hip/knee':>26s}" for m in YAW_METHODS) + "  measured")
+    rows = []
+    for yaw in YAWS_DEG:
+        pooled: dict[str, dict[str, list[np.ndarray]]] = {
+            m: {a: [] for a in YAW_ANGLES} for m in YAW_METHODS}
+        for motion in SWEEP_MOTIONS:
+            errs = _yaw_clip(motion, yaw, model, stride)
+            row = {"yaw_deg": yaw, "exercise": motion.exercise}
+            cells = []
+            for m in YAW_METHODS:
+                maes = [_mae([errs[m][a]]) for a in YAW_ANGLES]
+                row[m] = {a: v[0] for a, v in zip(YAW_ANGLES, maes)}
+                cells.append("/".join(f"{v[0]:5.1f}" for v in maes))
+                for a in YAW_ANGLES:
+                    pooled[m][a].append(errs[m][a])
+            measured = _mae([errs["posecoach"]["knee"]])[1]
+            row["measured"] = measured
+            rows.append(row)
+            print(f"{yaw:4.0f} {motion.exercise:15s} " + "  ".join(f"{c:>26s}" for c in cells)
+                  + f"  {measured:8.2f}", flush=True)
+    if json_out is not None:
+        json_out.write_text(json.dumps({"model": model, "stride": stride, "rows": rows},
+                                       indent=2, allow_nan=True) + "\n")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("folder", nargs="?", type=Path, default=ROOT / "sample_videos")
     parser.add_argument("--json", type=Path, default=None, help="write results as JSON here")
     parser.add_argument("--model", default="full", help="lite, full, heavy or a .task path")
+    parser.add_argument("--yaw", action="store_true",
+                        help="angle error against camera yaw on rendered mannequin clips")
+    parser.add_argument("--stride", type=int, default=3, help="--yaw: every Nth frame")
     args = parser.parse_args(argv)
+    if args.yaw:
+        return run_yaw(args.model, max(1, args.stride), args.json)
     return run(args.folder, args.model, args.json)
 
 

@@ -17,6 +17,7 @@ import numpy as np
 
 from posecoach import exercises
 from posecoach.errors import ConfigError
+from posecoach.exercises import recognise as wrong_exercise
 from posecoach.exercises.base import ExerciseResult, FrameFeedback
 from posecoach.kinematics import View, near_side
 from posecoach.limits import MediaLimits
@@ -24,6 +25,7 @@ from posecoach.pipeline import MeasureConfig, Measurement, measure_stream, smoot
 from posecoach.pose import PeopleCounter, PoseEstimator, PoseOptions
 from posecoach.sample import PoseSample
 from posecoach.video_io import MediaInfo, iter_frames, prefetch, probe
+from posecoach.view import set_yaw_deg
 
 AUTO = "auto"
 # (frames done, frames expected) -> None
@@ -57,6 +59,8 @@ class ClipAnalysis:
     feedback: list[FrameFeedback]
     result: ExerciseResult
     options: AnalysisOptions = field(default_factory=AnalysisOptions)  # written into reports
+    # The exercise the clip looks like when it is not the one chosen (result refused).
+    suggested_exercise: str | None = None
 
     @property
     def detection_rate(self) -> float:
@@ -74,7 +78,15 @@ class ClipAnalysis:
         return near_side(self.samples[0].facing) if self.samples else None
 
     @property
+    def yaw_deg(self) -> float:
+        """The set's camera yaw off side-on (median over frames; NaN if unknown)."""
+        return set_yaw_deg([m.yaw_deg for m in self.measurements if m.detected])
+
+    @property
     def view(self) -> str:
+        yaw = self.yaw_deg
+        if np.isfinite(yaw):
+            return self.options.measure.view.view(yaw).value
         views = [m.view for m in self.measurements if m.detected and m.view != View.UNKNOWN]
         if not views:
             return View.UNKNOWN.value
@@ -117,9 +129,17 @@ def analyze_media(path: Path | str, options: AnalysisOptions = AnalysisOptions()
     if exercise == AUTO:
         exercise = exercises.detect_exercise(samples)
     feedback, result = run_exercise(exercise, samples)
+    suggested = None if options.exercise == AUTO else wrong_exercise.suggest_instead(exercise, samples)
+    if suggested is not None:
+        result = wrong_exercise.refuse(result, suggested, looks_like(suggested))
     return ClipAnalysis(info=info, exercise=exercise, model=str(options.model),
                         measurements=measurements, samples=samples, feedback=feedback, result=result,
-                        options=options)
+                        options=options, suggested_exercise=suggested)
+
+
+def looks_like(exercise: str) -> str:
+    """The runner-facing line of a wrong-exercise refusal."""
+    return f"This looks like {exercises.title_of(exercise).lower()}: choose it, or record again."
 
 
 def pose_options_for(options: AnalysisOptions) -> PoseOptions:

@@ -191,6 +191,24 @@ def angles_from_points(xy: np.ndarray, facing: int, hip_pivot: np.ndarray | None
     return out
 
 
+def sagittal_image_xy(xy: np.ndarray, yaw_deg: float) -> np.ndarray:
+    """Image points with the camera's yaw undone: x stretched by 1 / cos(yaw).
+
+    A segment moving in the body's sagittal plane, seen by a level camera turned
+    `yaw_deg` away from side-on, keeps its vertical extent and shows its forward extent
+    times cos(yaw) (orthographic approximation); stretching x back restores the
+    side-on angles. Lateral offsets (left vs right) do not enter the per-side and
+    mid-line angles. bench/accuracy.py --yaw shows it keeps trunk, hip and knee within
+    5 degrees to 45 degrees of yaw for standing exercises, where the world-landmark
+    projection below (`sagittal_world_xy`) does not (docs/angles.md#yaw).
+    """
+    if not np.isfinite(yaw_deg) or yaw_deg <= 0.0:
+        return xy
+    out = np.array(xy, dtype=float, copy=True)
+    out[:, 0] /= np.cos(np.radians(min(float(yaw_deg), 80.0)))
+    return out
+
+
 def sagittal_world_xy(world: np.ndarray, facing: int) -> np.ndarray:
     """(33, 2) world points seen exactly side-on, whatever the camera's yaw.
 

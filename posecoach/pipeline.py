@@ -19,10 +19,12 @@ import numpy as np
 from posecoach import kinematics
 from posecoach.kinematics import ANGLE_INDEX, ANGLE_NAMES, View
 from posecoach.landmarks import NUM_LANDMARKS, PoseFrame, PoseLandmark as L
+from posecoach.plausibility import gate_angles
 from posecoach.sample import PoseSample
 from posecoach.silhouette import back_bulge
 from posecoach.smoothing import OfflineConfig, OneEuroConfig, OneEuroFilter, smooth_offline
 from posecoach.tracking import FacingTracker, LegSwapGuard
+from posecoach.view import DEFAULT_POLICY, ViewPolicy, YawTracker, camera_yaw_deg
 
 # Landmarks that must be in the picture for a full-body exercise.
 KEY_BODY = (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP, L.LEFT_KNEE, L.RIGHT_KNEE,
@@ -35,6 +37,7 @@ class MeasureConfig:
     min_visibility: float = kinematics.DEFAULT_MIN_VISIBILITY
     offline: OfflineConfig = field(default_factory=OfflineConfig)
     live: OneEuroConfig = field(default_factory=OneEuroConfig)
+    view: ViewPolicy = field(default_factory=ViewPolicy)
 
 
 def in_frame_fraction(frame: PoseFrame) -> float:
@@ -88,6 +91,19 @@ class Measurement:
     in_frame: float
     num_people: int
     back_bulge: float
+    yaw_deg: float = float("nan")   # camera yaw (running median), degrees
+    implausible: bool = False       # some angle was outside the human range and dropped
+
+
+def measured_angles(xy: np.ndarray, facing: int, yaw_deg: float,
+                    policy: ViewPolicy = DEFAULT_POLICY) -> tuple[np.ndarray, bool]:
+    """The ANGLE_NAMES vector the camera can vouch for, and whether the human-range
+    gate dropped any: image-plane angles near side-on, the yaw undone when moderate,
+    all NaN beyond what is validated (posecoach.view)."""
+    points = policy.angle_points(xy, yaw_deg)
+    if points is None:
+        return np.full(len(ANGLE_NAMES), np.nan), False
+    return gate_angles(kinematics.angles_from_points(points, facing))
 
 
 class FrameMeasurer:
@@ -98,6 +114,7 @@ class FrameMeasurer:
         self._facing = FacingTracker()
         self._fixed_facing = facing
         self._legs = LegSwapGuard()
+        self._yaw = YawTracker()
         self._first_t_s: float | None = None
 
     @property
@@ -119,22 +136,27 @@ class FrameMeasurer:
         own = kinematics.facing_sign(xy)
         tracked = self._facing.update(own)
         facing = self._fixed_facing if self._fixed_facing is not None else tracked
-        angles = kinematics.angles_from_points(xy, facing)
-        ratio = kinematics.body_width_ratio(steady.xy(0.0))
+        all_xy = steady.xy(0.0)
+        yaw = self._yaw.update(frame.t_s, camera_yaw_deg(all_xy, frame.world))
+        policy = self._config.view
+        angles, implausible = measured_angles(xy, facing, yaw, policy)
+        ratio = kinematics.body_width_ratio(all_xy)
         return Measurement(
             t_s=frame.t_s, detected=True, angles=angles, xy=xy, facing=own,
-            view=kinematics.classify_view(ratio), width_ratio=ratio,
+            view=policy.frame_view(yaw, ratio), width_ratio=ratio,
             in_frame=in_frame_fraction(steady), num_people=frame.num_people,
             back_bulge=frame_bulge(steady, facing, angles[ANGLE_INDEX["trunk_inclination"]],
                                    baseline=frame.t_s - self._first_t_s < BULGE_BASELINE_S),
+            yaw_deg=yaw, implausible=implausible,
         )
 
 
 def _sample(m: Measurement, angles: np.ndarray, xy: np.ndarray, facing: int,
-            width: int, height: int) -> PoseSample:
+            width: int, height: int, implausible: bool | None = None) -> PoseSample:
     return PoseSample(t_s=m.t_s, detected=m.detected, angles=angles, xy=xy, facing=facing,
                       view=m.view, width=width, height=height, num_people=m.num_people,
-                      in_frame=m.in_frame, back_bulge=m.back_bulge)
+                      in_frame=m.in_frame, back_bulge=m.back_bulge, yaw_deg=m.yaw_deg,
+                      implausible=m.implausible if implausible is None else implausible)
 
 
 def clip_facing(measurements: Iterable[Measurement]) -> int:
@@ -151,15 +173,23 @@ def smooth_clip(measurements: list[Measurement], width: int, height: int,
     t = np.array([m.t_s for m in measurements])
     facing = clip_facing(measurements)
     # Re-derive angles under the clip-level facing so signs are consistent throughout.
-    angles = np.array([kinematics.angles_from_points(m.xy, facing) if m.detected else m.angles
-                       for m in measurements])
+    derived = [measured_angles(m.xy, facing, m.yaw_deg, config.view) if m.detected
+               else (m.angles, False) for m in measurements]
+    angles = np.array([a for a, _ in derived])
     xy = np.array([m.xy.reshape(-1) for m in measurements])
-    angles_s = smooth_offline(t, angles, config.offline)
+    angles_s, _ = _gate_rows(smooth_offline(t, angles, config.offline))
     xy_s = smooth_offline(t, xy, OfflineConfig(cutoff_hz=config.offline.cutoff_hz,
                                                max_gap_s=config.offline.max_gap_s,
                                                spike_threshold=np.inf))
-    return [_sample(m, angles_s[i], xy_s[i].reshape(NUM_LANDMARKS, 2), facing, width, height)
+    return [_sample(m, angles_s[i], xy_s[i].reshape(NUM_LANDMARKS, 2), facing, width, height,
+                    implausible=derived[i][1])
             for i, m in enumerate(measurements)]
+
+
+def _gate_rows(angles: np.ndarray) -> tuple[np.ndarray, bool]:
+    """The human-range gate over every row (smoothing can overshoot a limit slightly)."""
+    rows = [gate_angles(a) for a in angles]
+    return (np.array([a for a, _ in rows]) if rows else angles), any(b for _, b in rows)
 
 
 class LiveSmoother:
@@ -170,7 +200,7 @@ class LiveSmoother:
         self._xy = OneEuroFilter(config.live)
 
     def update(self, m: Measurement, facing: int, width: int, height: int) -> PoseSample:
-        angles = self._angles.update(m.t_s, m.angles)
+        angles, _ = gate_angles(self._angles.update(m.t_s, m.angles))
         xy = self._xy.update(m.t_s, m.xy.reshape(-1)).reshape(NUM_LANDMARKS, 2)
         return _sample(m, angles, xy, facing, width, height)
 

@@ -26,6 +26,10 @@ class PoseSample:
     in_frame: fraction of the key body landmarks (shoulders to ankles) inside the image.
     back_bulge: rounded-back proxy from the segmentation mask: max distance of the back
         outline beyond the shoulder-hip chord, over trunk length (NaN when unavailable).
+    yaw_deg: camera yaw off side-on, degrees (0 side, 90 front; NaN unknown), see
+        posecoach.view.
+    implausible: some angle of this frame was outside the human range and dropped
+        (posecoach.plausibility).
     """
 
     t_s: float
@@ -39,6 +43,8 @@ class PoseSample:
     num_people: int = 1
     in_frame: float = 1.0
     back_bulge: float = float("nan")
+    yaw_deg: float = float("nan")
+    implausible: bool = False
     extras: dict[str, float] = field(default_factory=dict)
 
     def angle(self, name: str) -> float:

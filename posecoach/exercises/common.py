@@ -211,8 +211,9 @@ class ConditionMonitor:
     """no_person, multiple_people, body_out_of_frame, not_side_view (debounced), plus any
     condition an analyser flags itself (e.g. not_prone)."""
 
-    def __init__(self, th: CommonThresholds) -> None:
+    def __init__(self, th: CommonThresholds, max_yaw_deg: float = math.inf) -> None:
         self._th = th
+        self._max_yaw_deg = max_yaw_deg   # an exercise's own limit, beyond the view's
         self._book = FaultBook(th.condition_on_s, th.condition_off_s)
 
     def update(self, sample: PoseSample) -> None:
@@ -222,7 +223,9 @@ class ConditionMonitor:
         self._book.update("multiple_people", t, detected and sample.num_people > 1)
         in_frame = float(sample.in_frame) if finite(sample.in_frame) else 1.0
         self._book.update("body_out_of_frame", t, detected and in_frame < self._th.in_frame_min)
-        self._book.update("not_side_view", t, detected and sample.view == View.FRONT)
+        yaw = getattr(sample, "yaw_deg", NAN)
+        turned = sample.view == View.FRONT or (finite(yaw) and yaw > self._max_yaw_deg)
+        self._book.update("not_side_view", t, detected and turned)
 
     def flag(self, code: str, t_s: float, evidence: bool | None, on_s: float | None = None) -> None:
         self._book.update(code, t_s, evidence, on_s=on_s)
@@ -310,8 +313,8 @@ class Coach:
     """Per-frame bookkeeping shared by every analyser: conditions, faults, one cue."""
 
     def __init__(self, common: CommonThresholds, cues: CueThresholds,
-                 arbiter: CueArbiter | None = None) -> None:
-        self.conditions = ConditionMonitor(common)
+                 arbiter: CueArbiter | None = None, max_yaw_deg: float = math.inf) -> None:
+        self.conditions = ConditionMonitor(common, max_yaw_deg)
         self.faults = FaultBook(common.fault_on_s, common.fault_off_s)
         self.arbiter = arbiter if arbiter is not None else CueArbiter(cues)
         self.last_t = NAN

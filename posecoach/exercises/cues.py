@@ -37,6 +37,8 @@ _SPECS: tuple[CueSpec, ...] = (
     CueSpec("not_side_view", "Turn side-on to the camera",
             "The camera sees you from the front: joint angles need a side view. "
             "Turn side-on to the camera.", 85),
+    CueSpec("wrong_exercise", "Choose the exercise you are doing",
+            "This looks like another exercise: choose it, or record again.", 95),
     CueSpec("not_prone", "Lie face down, side-on",
             "This exercise is done lying face down; lie prone, side-on to the camera.", 80),
     CueSpec("far_leg_swinging", "Swing the leg nearest the camera",

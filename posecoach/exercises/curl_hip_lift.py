@@ -28,6 +28,7 @@ from posecoach.exercises.common import (
     finite,
 )
 from posecoach.exercises.cues import CueArbiter, message_for
+from posecoach.exercises.plausible import PlausibilityScreen
 from posecoach.exercises.holds import excursion_bounds
 from posecoach.exercises.records import LiveCounters, Rep, Summary, described
 from posecoach.exercises.spec import (
@@ -140,7 +141,8 @@ class CurlHipLiftAnalyser:
         cfg = config or ExerciseConfig()
         self._settings = cfg.settings_for("curl_hip_lift")
         self._th = cfg.curl_hip_lift
-        self._coach = Coach(cfg.common, cfg.cues, arbiter)
+        self._coach = Coach(cfg.common, cfg.cues, arbiter, max_yaw_deg=self._th.max_yaw_deg)
+        self._screen = PlausibilityScreen()
         self._rest = {k: Window(self._th.rest_window_s) for k in _DEFAULT_REST}
         self._rep: _Rep | None = None
         self._done: list[_Rep] = []
@@ -169,10 +171,14 @@ class CurlHipLiftAnalyser:
 
     def update(self, sample: PoseSample) -> FrameFeedback:
         self._coach.begin(sample)
+        self._screen.frame(sample)
         t = self._coach.last_t
         th = self._th
         f = prone_frame(sample, th) if sample.detected else None
-        judge = f is not None and sample.view != View.FRONT
+        # Lying down, the body's long axis is foreshortened sooner than standing: the
+        # curl has its own, tighter yaw limit (bench/accuracy.py --yaw).
+        turned = bool(sample.detected) and finite(sample.yaw_deg) and sample.yaw_deg > th.max_yaw_deg
+        judge = f is not None and sample.view != View.FRONT and not turned
         if f is not None and f.prone is not None:
             self._frames += 1
             self._prone_frames += int(f.prone)
@@ -239,6 +245,8 @@ class CurlHipLiftAnalyser:
             return
         rep.end_s = t
         record = self._rep_record(rep, len(self._reps) + 1)
+        if not self._screen.accept(record):
+            return
         self._done.append(rep)
         self._reps.append(record)
         self._side.add(rep.sides.winner(0.5))
@@ -288,7 +296,8 @@ class CurlHipLiftAnalyser:
     def result(self) -> ExerciseResult:
         """The set so far: rep bounds refined to when each curl began and ended, and range
         re-judged against the best rep of the whole set."""
-        reps = [self._rep_record(rep, i + 1, refine=True) for i, rep in enumerate(self._done)]
+        reps = self._screen.filter(
+            [self._rep_record(rep, i + 1, refine=True) for i, rep in enumerate(self._done)])
         best = max((r.peak_knee_flexion_deg or 0.0 for r in reps), default=None)
         faults = [f for f in self._coach.faults.faults() if f.code not in FORM_FAULTS]
         faults += [Fault(code, r.start_s or 0.0, r.end_s or 0.0, message_for(code))
@@ -305,11 +314,11 @@ class CurlHipLiftAnalyser:
             reps_with_hip_lift=sum(1 for r in reps if (r.peak_thigh_lift_deg or 0.0)
                                    >= self._th.lift_min_deg),
         )
-        return ExerciseResult(
+        return self._screen.apply(ExerciseResult(
             settings=self._settings,
             exercise=EXERCISE_ID, working_side=self._side.winner(), summary=summary, reps=reps,
             faults=faults, cues=self._coach.cue_history(),
-            conditions=self._coach.conditions.conditions())
+            conditions=self._coach.conditions.conditions()))
 
 
 def _mean(values: Iterable[float | None]) -> float | None:

@@ -39,6 +39,7 @@ from posecoach.exercises.common import (
     nanmedian,
 )
 from posecoach.exercises.cues import CueArbiter
+from posecoach.exercises.plausible import PlausibilityScreen
 from posecoach.exercises.records import LiveCounters, Summary, Swing, described
 from posecoach.exercises.spec import (
     ExerciseSpec,
@@ -54,6 +55,7 @@ from posecoach.exercises.spec import (
 )
 from posecoach.exercises.thresholds import ExerciseConfig, LegSwingThresholds
 from posecoach.kinematics import ANGLE_INDEX, View, angles_from_points, near_side, pelvis_centre
+from posecoach.view import DEFAULT_POLICY
 from posecoach.sample import PoseSample
 
 EXERCISE_ID = "leg-swing"
@@ -206,6 +208,7 @@ class LegSwingAnalyser:
         self._settings = cfg.settings_for("leg_swing")
         self._th = cfg.leg_swing
         self._coach = Coach(cfg.common, cfg.cues, arbiter)
+        self._screen = PlausibilityScreen()
         self._zig = Zigzag(self._th.reversal_deg)
         self._smooth = Window(self._th.smooth_s)
         self._pivot = PelvisPivot(self._th.pivot_window_s)
@@ -235,6 +238,7 @@ class LegSwingAnalyser:
 
     def update(self, sample: PoseSample) -> FrameFeedback:
         self._coach.begin(sample)
+        self._screen.frame(sample)
         sample = self._about_pivot(sample)
         t = self._coach.last_t
         th = self._th
@@ -289,9 +293,16 @@ class LegSwingAnalyser:
         pivot = self._pivot.update(sample.t_s, sample.xy)
         if not np.isfinite(pivot).all():
             return sample
-        derived = angles_from_points(sample.xy, sample.facing, hip_pivot=pivot)
+        # The same camera-yaw correction as the pipeline's angles (posecoach.view).
+        both = DEFAULT_POLICY.angle_points(np.vstack([sample.xy, pivot]), sample.yaw_deg)
+        if both is None:
+            return sample
+        derived = angles_from_points(both[:-1], sample.facing, hip_pivot=both[-1])
         angles = sample.angles.copy()
-        angles[_PIVOT_ANGLES] = derived[_PIVOT_ANGLES]
+        # Only where the pipeline measured: it leaves NaN for what the camera angle or
+        # the human range ruled out, and that must stay out.
+        kept = np.isfinite(angles[_PIVOT_ANGLES])
+        angles[_PIVOT_ANGLES] = np.where(kept, derived[_PIVOT_ANGLES], np.nan)
         return replace(sample, angles=angles)
 
     def _smooth_lag(self) -> float:
@@ -364,6 +375,8 @@ class LegSwingAnalyser:
     def _accept(self, swing: Swing, t: float) -> None:
         th, book = self._th, self._coach.faults
         prev = self._swings[-1] if self._swings else None
+        if not self._screen.accept(swing):
+            return
         self._swings.append(swing)
         # A swing's times and arc are measured (finite) by construction.
         start, back_t = swing.start_s or 0.0, swing.backward_peak_t_s or 0.0
@@ -379,7 +392,7 @@ class LegSwingAnalyser:
         pending = self._zig.pending
         if self._peak is not None and pending is not None and pending.kind < 0:
             last = self._make_swing(self._peak[0], self._peak[1], self._refine(pending))
-            swings += [last] if last is not None else []
+            swings += [last] if last is not None and self._screen.plausible(last) else []
         amps = [s.amplitude_deg for s in swings]
         measured = [a for a in amps if a is not None]
         side = self._side.winner()
@@ -397,11 +410,11 @@ class LegSwingAnalyser:
             plateau_swing_index=trend.plateau_swing_index,
             max_jump_deg=trend.max_jump_deg,
         )
-        return ExerciseResult(
+        return self._screen.apply(ExerciseResult(
             settings=self._settings,
             exercise=EXERCISE_ID, working_side=side, summary=summary, swings=swings,
             faults=self._coach.faults.faults(), cues=self._coach.cue_history(),
-            conditions=self._coach.conditions.conditions())
+            conditions=self._coach.conditions.conditions()))
 
 
 # ---------------------------------------------------------------- the contract

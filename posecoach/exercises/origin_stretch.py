@@ -36,6 +36,7 @@ from posecoach.exercises.common import (
     robust_sd,
 )
 from posecoach.exercises.cues import CueArbiter
+from posecoach.exercises.plausible import PlausibilityScreen
 from posecoach.exercises.holds import refine_hold
 from posecoach.exercises.records import Hold, LiveCounters, Summary, described
 from posecoach.exercises.spec import (
@@ -212,7 +213,8 @@ class OriginStretchAnalyser:
         cfg = config or ExerciseConfig()
         self._settings = cfg.settings_for("origin_stretch")
         self._cfg, self._th = cfg, cfg.origin_stretch
-        self._coach = Coach(cfg.common, cfg.cues, arbiter)
+        self._coach = Coach(cfg.common, cfg.cues, arbiter, max_yaw_deg=self._th.max_yaw_deg)
+        self._screen = PlausibilityScreen()
         self._phase = "setup"
         self._slope_win = Window(self._th.hold_window_s)
         # Every frame with a measured trunk: t, trunk, hip flexion, knee, good form.
@@ -243,8 +245,12 @@ class OriginStretchAnalyser:
 
     def update(self, sample: PoseSample) -> FrameFeedback:
         dt = self._coach.begin(sample)
+        self._screen.frame(sample)
         t = self._coach.last_t
-        judge = bool(sample.detected) and sample.view != View.FRONT
+        # A hinge seen obliquely: the thigh reads several degrees off past this yaw
+        # (bench/accuracy.py --yaw), so form is not judged.
+        turned = finite(sample.yaw_deg) and sample.yaw_deg > self._th.max_yaw_deg
+        judge = bool(sample.detected) and sample.view != View.FRONT and not turned
         leg_ref = nanmedian(self._upright_legs) if self._upright_legs else None
         f = stretch_frame(sample, self._th, leg_ref) if sample.detected else None
         if f is not None and finite(f.trunk):
@@ -467,7 +473,8 @@ class OriginStretchAnalyser:
         if self._hold is not None and \
                 self._hold.last_in_band_s - self._hold.start_s >= self._th.hold_min_s:
             spans.append((self._hold.start_s, self._hold.last_in_band_s, self._hold.bounced))
-        holds = [r for r in (self._hold_record(*span) for span in spans) if r is not None]
+        holds = self._screen.filter(
+            [r for r in (self._hold_record(*span) for span in spans) if r is not None])
         forward = self._forward_leg()
         durations = [h.duration_s or 0.0 for h in holds]
         summary = StretchSummary(
@@ -484,11 +491,11 @@ class OriginStretchAnalyser:
             baseline_hip_offset=opt(self._baseline_offset(), 3) if self._upright_offsets
             else None,
         )
-        return ExerciseResult(
+        return self._screen.apply(ExerciseResult(
             settings=self._settings,
             exercise=EXERCISE_ID, working_side=forward if forward in SIDES else None,
             summary=summary, holds=holds, faults=self._coach.faults.faults(),
-            cues=self._coach.cue_history(), conditions=self._coach.conditions.conditions())
+            cues=self._coach.cue_history(), conditions=self._coach.conditions.conditions()))
 
 
 def _dts(frames: list[tuple[float, float, float, float, bool]]) -> list[float]:

@@ -86,6 +86,7 @@ class OriginStretchThresholds:
     bounce_min_deg: float = 4.0         # [bounce] a reversal bigger than jitter ...
     bounce_max_deg: float = 25.0        # [bounce] ... but smaller than a full rep
     bounce_min_reversals: int = 3       # [bounce] turning points, linked by small swings
+    max_yaw_deg: float = 40.0           # [yaw] camera yaw beyond which the hinge is not judged
 
 
 @dataclass(frozen=True)
@@ -123,6 +124,7 @@ class CurlHipLiftThresholds:
     lift_min_deg: float = 7.0           # [lift] thigh elevation of a real hip lift
     pelvis_rise_deg: float = 6.0        # [pelvis] trunk-line tilt counted as pelvis lift
     pelvis_share: float = 0.3           # [pelvis] ... when it makes up this share of the lift
+    max_yaw_deg: float = 20.0           # [yaw] camera yaw beyond which lying angles are not judged
 
 
 @dataclass(frozen=True)

@@ -134,6 +134,9 @@ def verdict(analysis: Any) -> dict[str, Any]:
     blocking = [c for c, (_, t, _) in conditions.items()
                 if detected_s <= 0 or t >= BLOCKING_CONDITION_SHARE * detected_s]
     title = exercise_title(ex).lower()
+    wrong = next((c for c in result.conditions if c.code == "wrong_exercise"), None)
+    if wrong is not None:
+        return {"status": NOT_ASSESSABLE, "headline": wrong.message, "details": details}
     if rate < MIN_DETECTION_RATE or (blocking and not faults) or judged_share(analysis) == 0.0:
         if blocking:
             reason = _cue_text(blocking[0]).rstrip(".")
@@ -225,6 +228,8 @@ def build_report(analysis: Any, files: Mapping[str, Any] | None = None,
                  "multiple_people_rate": round(float(np.mean([p > 1 for p in people])), 4)
                  if people else 0.0},
         "view": analysis.view,
+        "camera_yaw_deg": _rounded(getattr(analysis, "yaw_deg", None)),
+        "suggested_exercise": getattr(analysis, "suggested_exercise", None),
         "facing": analysis.facing,
         "near_side": analysis.near_side,
         "working_side": result.working_side,
@@ -239,6 +244,12 @@ def build_report(analysis: Any, files: Mapping[str, Any] | None = None,
     }
     safe: dict[str, Any] = json_safe(report)
     return safe
+
+
+def _rounded(value: Any, ndigits: int = 1) -> float | None:
+    if not isinstance(value, (int, float)) or not math.isfinite(value):
+        return None
+    return round(float(value), ndigits)
 
 
 def _good_share(analysis: Any) -> float | None:

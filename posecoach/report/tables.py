@@ -13,7 +13,8 @@ from posecoach.kinematics import ANGLE_NAMES
 from posecoach.sample import PoseSample
 
 COLUMNS: tuple[str, ...] = ("t_s", "detected", *ANGLE_NAMES, "phase", "good_form", "active_faults",
-                            "active_conditions", "cue", "view", "num_people")
+                            "active_conditions", "cue", "view", "num_people",
+                            "camera_yaw_deg")
 
 
 def _num(value: float, ndigits: int = 2) -> str:
@@ -36,7 +37,7 @@ def rows(samples: Sequence[PoseSample], feedback: Sequence[FrameFeedback | None]
             fb.phase if fb else "", _flag(fb.good_form) if fb else "",
             ";".join(fb.active_faults) if fb else "", ";".join(fb.active_conditions) if fb else "",
             (fb.cue or "") if fb else "", s.view.value if hasattr(s.view, "value") else str(s.view),
-            str(s.num_people),
+            str(s.num_people), _num(getattr(s, "yaw_deg", float("nan")), 1),
         ])
     return out
 

@@ -38,6 +38,14 @@ def frame_truth(t_s: float, landmarks_world: np.ndarray, camera: Camera, facing:
     return FrameTruth(t_s, angles_from_points(xy, sign), xy)
 
 
+def sagittal_angles(landmarks_world: np.ndarray) -> np.ndarray:
+    """The ANGLE_NAMES vector of the true joints seen exactly side-on (orthographic, in
+    the body's own sagittal plane): what a joint angle *is*, whatever the camera's yaw.
+    The synthetic person faces +x with y up, so the side view is (x, -y), facing +1."""
+    pts = np.asarray(landmarks_world, dtype=float)
+    return angles_from_points(np.stack([pts[:, 0], -pts[:, 1]], axis=1), 1)
+
+
 def _series(frames: list[FrameTruth], name: str) -> tuple[np.ndarray, np.ndarray]:
     t = np.array([f.t_s for f in frames])
     v = np.array([f.angles[ANGLE_INDEX[name]] for f in frames])
