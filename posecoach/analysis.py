@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from posecoach import exercises
+from posecoach import exercises, stills
 from posecoach.errors import ConfigError
 from posecoach.exercises import recognise as wrong_exercise
 from posecoach.exercises.base import ExerciseResult, FrameFeedback
@@ -128,8 +128,12 @@ def analyze_media(path: Path | str, options: AnalysisOptions = AnalysisOptions()
     exercise = options.exercise
     if exercise == AUTO:
         exercise = exercises.detect_exercise(samples)
-    feedback, result = run_exercise(exercise, samples)
-    suggested = None if options.exercise == AUTO else wrong_exercise.suggest_instead(exercise, samples)
+    if info.kind == "image":
+        feedback, result = stills.judge_still(exercise, samples)
+    else:
+        feedback, result = run_exercise(exercise, samples)
+    seen = stills.as_hold(samples[0]) if info.kind == "image" and samples else samples
+    suggested = None if options.exercise == AUTO else wrong_exercise.suggest_instead(exercise, seen)
     if suggested is not None:
         result = wrong_exercise.refuse(result, suggested, looks_like(suggested))
     return ClipAnalysis(info=info, exercise=exercise, model=str(options.model),

@@ -55,7 +55,7 @@ def test_leg_swings_of_impossible_arcs_are_refused_not_reported():
     assert result.swings == [] and result.faults == []
     assert "not_side_view" in result.condition_codes
     assert any(c.message == CANNOT_MEASURE for c in result.conditions)
-    assert result.summary["max_amplitude_deg"] is None
+    assert result.summary.max_amplitude_deg is None
 
 
 def test_plausible_leg_swings_are_kept():
@@ -65,19 +65,19 @@ def test_plausible_leg_swings_are_kept():
 
 def test_one_impossible_rep_is_dropped_from_an_otherwise_good_set():
     _, result = run("curl-hip-lift", curl_clip(n=4, knee=[115.0, 118.0, 175.0, 116.0]))
-    peaks = [r["peak_knee_flexion_deg"] for r in result.reps]
+    peaks = [r.peak_knee_flexion_deg for r in result.reps]
     assert len(peaks) == 3 and max(peaks) < 165
     assert "not_side_view" not in result.condition_codes
 
 
 def test_screen_refuses_when_too_many_frames_were_implausible():
-    from posecoach.exercises.base import ExerciseResult
     from posecoach.sample import PoseSample
 
     screen = PlausibilityScreen()
     for i in range(10):
         s = PoseSample.from_angles(i / 10, trunk_inclination=5.0)
         screen.frame(s if i < 6 else PoseSample(**{**s.__dict__, "implausible": True}))
-    out = screen.apply(ExerciseResult("leg-swing", "right", {"swings": 3, "max_amplitude_deg": 90.0}))
-    assert out.summary == {"swings": 0, "max_amplitude_deg": None}
+    _, good = run("leg-swing", swing_clip([(50.0, -25.0), (60.0, -25.0), (70.0, -30.0)]))
+    out = screen.apply(good)
+    assert out.summary.swings == 0 and out.summary.max_amplitude_deg is None and out.swings == []
     assert out.condition_codes == {"not_side_view"}

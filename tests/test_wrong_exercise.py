@@ -35,10 +35,20 @@ def test_refusal_keeps_no_number_and_says_what_it_looks_like():
     assert refused.holds == [] and refused.faults == []
     assert refused.condition_codes == {"wrong_exercise"}
     assert all(v in (None, 0, False, [], "none") or isinstance(v, dict)
-               for v in refused.summary.values())
+               for v in refused.summary.to_dict().values())
     analysis = SimpleNamespace(result=refused, feedback=feedback, detection_rate=1.0,
                                measurements=[SimpleNamespace(t_s=s.t_s, detected=True)
                                              for s in curl_clip(n=3)])
     v = verdict(analysis)
     assert v["status"] == NOT_ASSESSABLE
     assert v["headline"] == "This looks like prone curl + hip lift: choose it, or record again."
+
+
+def test_result_page_offers_the_suggested_exercise():
+    from posecoach.web.views import result_view
+
+    report = {"verdict": {"status": "not_assessable", "headline": "This looks like leg swings"},
+              "exercise": "origin-stretch", "suggested_exercise": "leg-swing"}
+    view = result_view(report, {})
+    assert view["suggested"]["id"] == "leg-swing"
+    assert result_view({**report, "suggested_exercise": None}, {})["suggested"] is None

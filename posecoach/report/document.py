@@ -148,13 +148,19 @@ def verdict(analysis: Any) -> dict[str, Any]:
             noun = event_noun(ex)[1]
             headline = f"Could not assess the {title}: no {noun} were found to judge."
         return {"status": NOT_ASSESSABLE, "headline": headline, "details": details}
+    # A photo is judged as a posture (posecoach.stills): no durations, no events.
+    still = getattr(getattr(analysis, "info", None), "kind", "") == "image"
     if faults:
         code, (_, total, _) = next(iter(faults.items()))
         more = len(faults) - 1
         tail = f" and {more} more fault{'s' if more > 1 else ''}" if more else ""
+        during = "" if still else f" for {total:.1f} s"
         headline = (f"Needs work: {_cue_text(code).rstrip('.')} "
-                    f"({_label(code)} for {total:.1f} s{tail}).")
+                    f"({_label(code)}{during}{tail}).")
         return {"status": NEEDS_WORK, "headline": headline, "details": details}
+    if still:
+        return {"status": GOOD, "headline": "Good position: no faults found in this photo.",
+                "details": details}
     if _events(result) == 0:
         one = event_noun(ex)[0]
         return {"status": NEEDS_WORK,

@@ -49,9 +49,12 @@ def render_error_page(request: Request, status: int, message: str, error_id: str
 
 
 @router.get("/", response_class=HTMLResponse)
-def upload_page(request: Request, ctx: WebContext = Depends(get_ctx)) -> HTMLResponse:
+def upload_page(request: Request, exercise: str = "auto",
+                ctx: WebContext = Depends(get_ctx)) -> HTMLResponse:
     recent = [analysis_body(ctx, job, full=False) for job in ctx.queue.list_jobs()[:8]]
-    return render(request, "upload.html", page="upload", exercises=exercise_ids(),
+    # ?exercise=ID preselects it (the result page's "analyse again as ..." link).
+    chosen = exercise if exercise in exercise_ids() else "auto"
+    return render(request, "upload.html", page="upload", exercises=exercise_ids(), chosen=chosen,
                   max_bytes=ctx.settings.max_upload_bytes,
                   max_mb=f"{ctx.settings.max_upload_bytes / (1024 * 1024):g}", recent=recent)
 

@@ -139,4 +139,7 @@ def result_view(report: Mapping[str, Any], files: Mapping[str, Any]) -> dict[str
         "timeline": timeline(report),
         "cues": [c for c in _list(report.get("cues")) if isinstance(c, Mapping)][:40],
         "files": files,
+        "suggested": ({"id": str(report["suggested_exercise"]),
+                       "label": exercise_label(str(report["suggested_exercise"]))}
+                      if report.get("suggested_exercise") else None),
     }

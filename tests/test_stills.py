@@ -1,0 +1,62 @@
+"""Photos are judged as postures (posecoach.stills): good or needs work with faults,
+never "no complete hold"."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import cv2
+import pytest
+
+from posecoach import stills
+from posecoach.report.document import GOOD, NEEDS_WORK, NOT_ASSESSABLE, verdict
+from tests.test_exercises_builders import figure
+
+
+def _verdict_of(sample, exercise="origin-stretch"):
+    feedback, result = stills.judge_still(exercise, [sample])
+    analysis = SimpleNamespace(result=result, feedback=feedback, detection_rate=1.0,
+                               info=SimpleNamespace(kind="image"),
+                               measurements=[SimpleNamespace(t_s=0.0, detected=True)])
+    return result, verdict(analysis)
+
+
+@pytest.mark.parametrize("pose, status, fault", [
+    (dict(trunk=70, thigh_l=15, thigh_r=15, knee_l=5, knee_r=5, neck=5), GOOD, None),      # flat-back hinge
+    (dict(trunk=55, thigh_l=40, thigh_r=40, knee_l=60, knee_r=60, neck=5), NEEDS_WORK, "knees_bent"),  # squat
+    (dict(trunk=120, thigh_l=5, thigh_r=5, knee_l=5, knee_r=5, neck=45), NEEDS_WORK, "rounded_back"),
+])
+def test_a_photo_of_a_stretch_gets_the_posture_checks(pose, status, fault):
+    result, v = _verdict_of(figure(0.0, **pose))
+    assert v["status"] == status
+    assert "no complete" not in v["headline"] and " s)" not in v["headline"]
+    assert result.holds == []
+    if fault:
+        assert fault in result.fault_codes
+
+
+def test_a_photo_without_the_position_is_not_assessed():
+    _, v = _verdict_of(figure(0.0, trunk=2, thigh_l=0, thigh_r=0, knee_l=2, knee_r=2))
+    assert v["status"] == NOT_ASSESSABLE and "does not show" in v["headline"]
+
+
+@pytest.mark.slow
+def test_photo_of_a_held_stretch_is_good(full_model, tmp_path):
+    from posecoach.analysis import AnalysisOptions, analyze_media
+    from posecoach.video_io import iter_frames
+    from tests.conftest import SAMPLES
+
+    clip = SAMPLES / "origin_stretch_good_right.mp4"
+    if not clip.exists():
+        pytest.skip("sample_videos not generated")
+    photo = tmp_path / "held_stretch.png"
+    frames = iter_frames(clip)
+    for i, (_, rgb) in enumerate(frames):
+        if i == 150:   # mid-hold
+            cv2.imwrite(str(photo), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+            break
+    frames.close()
+    a = analyze_media(photo, AnalysisOptions(exercise="origin-stretch"))
+    from posecoach.report.document import verdict as clip_verdict
+    v = clip_verdict(a)
+    assert v["status"] == GOOD, v
