@@ -92,12 +92,13 @@ def _cmd_models(args: argparse.Namespace) -> int:
 
 
 def _install_web_runtime(models: ModuleType) -> int:
-    """The web app's live page runtime, from npm when present; a note (not a failure) without npm."""
+    """The web app's live page runtime, from npm when present; a note (not a failure) without
+    npm or when the registry is unreachable: the page then runs the pose on the server."""
     try:
         root = models.install_web_runtime(progress=_progress_line)
-    except PoseCoachError as exc:
-        _err(exc.message, exc.hint)
-        return 1
+    except PoseCoachError as exc:  # the page still works (pose on the server): warn, do not fail
+        print(f"posecoach: warning: {exc.message}" + (f" ({exc.hint})" if exc.hint else ""), file=sys.stderr)
+        return 0
     if root is None:
         print("web live page: npm not found, so the page will run the pose model on the server "
               "(install Node.js/npm and rerun for in-browser pose)", file=sys.stderr)
