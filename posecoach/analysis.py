@@ -119,7 +119,9 @@ def analyze_media(path: Path | str, options: AnalysisOptions = AnalysisOptions()
             closing(prefetch(people.watch(iter_frames(path, options.limits)))) as frames:
         # Decoding and people counting run on the prefetch thread, overlapping inference;
         # `closing` stops that thread before the counter's landmarker is closed.
-        for _, m in measure_stream(frames, estimator.detect, options.measure,
+        # A still: a person small in the frame is looked for and refined in crops.
+        detect = stills.refined_detect(estimator.detect) if info.kind == "image" else estimator.detect
+        for _, m in measure_stream(frames, detect, options.measure,
                                    lambda rgb, t_s: people.count):
             measurements.append(m)
             if progress is not None:

@@ -60,3 +60,27 @@ def test_photo_of_a_held_stretch_is_good(full_model, tmp_path):
     from posecoach.report.document import verdict as clip_verdict
     v = clip_verdict(a)
     assert v["status"] == GOOD, v
+
+
+@pytest.mark.slow
+def test_a_small_person_bent_forward_is_found_and_measured(full_model):
+    """The mannequin hinged, filling 20 % of a 1920x1080 photo: the plain pose finds
+    nobody; the refined search measures the trunk (bench/stills.py: MAE 7 deg)."""
+    import sys
+
+    import numpy as np
+
+    from posecoach.kinematics import ANGLE_INDEX, angles_from_points
+    from posecoach.pose import PoseEstimator
+    from tests.conftest import ROOT
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    from stills import photos
+
+    rgb, truth, facing = next(iter(photos(0.2)))
+    with PoseEstimator.for_images("full") as est:
+        assert not est.detect(rgb, 0.0).detected
+        f = stills.refined_detect(est.detect)(rgb, 0.0)
+    assert f.detected
+    trunk = angles_from_points(f.xy(0.5), 1 if facing == "right" else -1)[ANGLE_INDEX["trunk_inclination"]]
+    assert abs(trunk - truth[ANGLE_INDEX["trunk_inclination"]]) < 12.0
