@@ -29,9 +29,12 @@ from typing import Any
 from posecoach.errors import ConfigError
 from posecoach.exercises.registry import SPECS, find_spec
 from posecoach.exercises.spec import ProgressionMetric, events_of
+from posecoach.presentation import (DASH, Change, asymmetry_percent, change, metric_value, side_word,
+                                    status_label, unit_suffix)
 
 SOURCES = ("upload", "live", "cli")  # web upload, live session, `posecoach analyze --history`
 SIDES = ("left", "right")
+NOT_ASSESSABLE = "not_assessable"
 DB_NAME = "posecoach.db"
 
 _SCHEMA = """
@@ -133,6 +136,20 @@ class Session:
     def metrics(self) -> dict[str, float | None]:
         return key_metrics(self.report)
 
+    @property
+    def assessable(self) -> bool:
+        """False for a clip that could not be judged: listed in History, never plotted."""
+        return self.verdict_status != NOT_ASSESSABLE
+
+    @property
+    def input_name(self) -> str:
+        """The analysed file's name (or "live session"), as the runner knows it."""
+        inp = self.report.get("input")
+        path = inp.get("path") if isinstance(inp, Mapping) else None
+        if isinstance(path, str) and path and self.source != "live":
+            return Path(path).name
+        return "live session" if self.source == "live" else DASH
+
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "created_at": self.created_at, "source": self.source,
                 "exercise": self.exercise, "side": self.side, "verdict_status": self.verdict_status,
@@ -231,8 +248,25 @@ class HistoryStore:
         return [r[0] for r in rows]
 
     def progression(self, exercise: str, side: str | None = None) -> Progression:
-        sessions = tuple(reversed(self.list_sessions(exercise, side)))
+        """Assessable sessions only: a clip that could not be judged is no 0 s hold."""
+        sessions = tuple(s for s in reversed(self.list_sessions(exercise, side)) if s.assessable)
         return Progression(exercise, metrics_for(exercise), sessions)
+
+    def previous(self, session: Session) -> Session | None:
+        """The assessable session of the same exercise and side just before `session`."""
+        earlier = [s for s in self.list_sessions(session.exercise, session.side)
+                   if s.assessable and s.side == session.side and s.id != session.id
+                   and (s.created_at, s.id) < (session.created_at, session.id)]
+        return earlier[0] if earlier else None
+
+    def other_side(self, session: Session) -> Session | None:
+        """The latest assessable session of the same exercise on the other leg (up to `session`)."""
+        if session.side not in SIDES:
+            return None
+        other = SIDES[1 - SIDES.index(session.side)]
+        found = [s for s in self.list_sessions(session.exercise, other)
+                 if s.assessable and s.side == other and s.created_at <= session.created_at]
+        return found[0] if found else None
 
     @staticmethod
     def _session(row: sqlite3.Row) -> Session:
@@ -247,6 +281,56 @@ class HistoryStore:
                        report=report if isinstance(report, dict) else {})
 
 
+# ------------------------------------------------------------------ comparisons
+def compare(now: Session, before: Session) -> list[Change]:
+    """"Compared with last time": each progression metric of `now` against `before`."""
+    out = []
+    for m in metrics_for(now.exercise):
+        found = change(m.label, m.unit, now.metrics.get(m.key), before.metrics.get(m.key), m.higher_is_better)
+        if found is not None:
+            out.append(found)
+    return out
+
+
+@dataclass(frozen=True)
+class SideBySide:
+    label: str
+    left: str
+    right: str
+    asymmetry: str          # "12% difference" or "–"
+
+
+def side_by_side(session: Session, other: Session | None = None) -> list[SideBySide]:
+    """Left against right: from one session that worked both legs (leg swings), or from
+    this session and the latest one on the other leg. Empty when one side is missing."""
+    metrics = metrics_for(session.exercise)
+    rows: list[SideBySide] = []
+    for m in (m for m in metrics if "_left_" in m.key):
+        right = next((r for r in metrics if r.key == m.key.replace("_left_", "_right_")), None)
+        if right is None:
+            continue
+        lv, rv = session.metrics.get(m.key), session.metrics.get(right.key)
+        if other is not None:
+            lv = lv if lv is not None else other.metrics.get(m.key)
+            rv = rv if rv is not None else other.metrics.get(right.key)
+        if lv is not None and rv is not None:
+            rows.append(_row(m.label.replace(", left leg", ""), m.unit, lv, rv))
+    if rows or other is None or session.side not in SIDES or other.side not in SIDES:
+        return rows
+    left, right_session = (session, other) if session.side == "left" else (other, session)
+    for m in metrics:
+        lv, rv = left.metrics.get(m.key), right_session.metrics.get(m.key)
+        if lv is not None and rv is not None:
+            rows.append(_row(m.label, m.unit, lv, rv))
+    return rows
+
+
+def _row(label: str, unit: str, left: float | None, right: float | None) -> SideBySide:
+    asym = asymmetry_percent(left, right)
+    return SideBySide(label, metric_value(unit, left), metric_value(unit, right),
+                      DASH if asym is None else f"{asym:.0f}% difference")
+
+
 # ------------------------------------------------------------------ terminal table
 def _fmt(value: float | None) -> str:
     if value is None:
@@ -255,14 +339,15 @@ def _fmt(value: float | None) -> str:
 
 
 def format_progression(progression: Progression) -> str:
-    """A plain-text table: one line per session, oldest first, a column per metric."""
-    headers = ["date", "side", "source", "verdict"] + [
-        f"{m.label} ({m.unit})" if m.unit else m.label for m in progression.metrics]
+    """A plain-text table: one line per assessable session, oldest first, a column per metric."""
+    headers = ["date", "leg", "source", "verdict"] + [
+        f"{m.label} ({unit_suffix(m.unit)})" if unit_suffix(m.unit) else m.label for m in progression.metrics]
     rows = []
     for s in progression.sessions:
         values = s.metrics
-        rows.append([time.strftime("%Y-%m-%d %H:%M", time.localtime(s.created_at)), s.side or "-",
-                     s.source, s.verdict_status or "-"] + [_fmt(values.get(m.key)) for m in progression.metrics])
+        rows.append([time.strftime("%Y-%m-%d %H:%M", time.localtime(s.created_at)), side_word(s.side),
+                     s.source, status_label(s.verdict_status)]
+                    + [metric_value(m.unit, values.get(m.key)) for m in progression.metrics])
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
     lines = [f"{progression.exercise} ({len(rows)} session{'s' if len(rows) != 1 else ''})",
              "  ".join(h.ljust(w) for h, w in zip(headers, widths)),

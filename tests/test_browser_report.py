@@ -56,10 +56,26 @@ def test_report_opens_from_disk(browser, report_dir: tuple[Path, dict]) -> None:
     duration = page.evaluate("document.querySelector('video#annotated').duration")
     assert duration == pytest.approx(2.0, abs=0.2)
 
-    assert page.locator("#fault-timeline .track span").count() == 1
+    assert page.locator("#fault-timeline .track span").count() == 2       # the hold and the fault
+    assert "Back rounding" in page.locator("#fault-timeline").inner_text()
     assert "Keep your back flat" in page.locator("#cues").inner_text()
     # Only local files were requested.
     assert requests and all(u.startswith(("file://", "data:")) for u in requests)
+    context.close()
+
+
+def test_report_fits_a_phone(browser, report_dir: tuple[Path, dict]) -> None:
+    """At 390 px nothing is wider than the screen: tables become cards, charts scale down."""
+    out, _ = report_dir
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto((out / "report.html").as_uri())
+    page.wait_for_load_state("load")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    wider = page.evaluate("[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > 391)"
+                          ".map(e => e.tagName + '#' + e.id)")
+    assert wider == []
+    assert "Target for this set" in page.inner_text("body") and page.is_visible("#next-step")
     context.close()
 
 

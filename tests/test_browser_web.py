@@ -153,11 +153,11 @@ def test_upload_result_and_history_in_a_browser(browser, server: tuple[str, Path
         _wait_done(url, earlier)
     page.click("nav >> text=History")
     page.wait_for_url(f"{url}/history")
-    row = page.locator(f"tr[data-id='{job_id}']")
+    row = page.locator(f"li[data-id='{job_id}']")
     assert row.count() == 1
     if clip == UPLOAD_CLIP:
         assert "origin stretch" in row.inner_text().lower()
-    assert page.evaluate("[...document.querySelectorAll('img.chart')].every(i => i.complete && i.naturalWidth > 0)")
+    assert page.locator("svg.progress-chart").count() >= 1
     page.screenshot(path=str(shots / "history.png"), full_page=True)
     assert outside == []                                            # fully offline: nothing but the app
     context.close()

@@ -109,8 +109,8 @@ def test_progression_is_oldest_first_with_one_row_per_session(store: HistoryStor
     assert [r["max_amplitude_left_deg"] for r in prog.rows()] == [60.0, 72.5, 88.0]
     table = format_progression(prog)
     assert table.splitlines()[0] == "leg-swing (3 sessions)"
-    assert "Max swing amplitude, left leg (deg)" in table
-    assert [line.split()[-2] for line in table.splitlines()[3:]] == ["60", "72.5", "88"]
+    assert "Biggest swing, left leg (°)" in table and "deg" not in table     # one unit style
+    assert [line.split()[-2] for line in table.splitlines()[3:]] == ["60°", "72°", "88°"]
 
 
 def test_rejects_unknown_source_and_reports_without_exercise(store: HistoryStore) -> None:

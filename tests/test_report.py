@@ -104,7 +104,7 @@ def test_writes_every_output(written: tuple[Path, dict]) -> None:
     out, report = written
     names = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
     assert names == [".posecoach-report", "angles.csv", "annotated.mp4", "plots/angles.png",
-                     "plots/timeline.png", "report.html", "report.json"]
+                     "plots/timeline.png", "poster.jpg", "report.html", "report.json"]
     on_disk = json.loads((out / "report.json").read_text())
     assert on_disk == report
     validate(on_disk)
@@ -138,11 +138,11 @@ def test_html_is_self_contained(written: tuple[Path, dict]) -> None:
     out, report = written
     html = (out / "report.html").read_text()
     assert report["verdict"]["headline"] in html
-    assert 'class="verdict needs_work"' in html
+    assert 'class="verdict warn"' in html and 'data-status="needs_work"' in html
     assert html.index('id="verdict"') < html.index('id="metrics"') < html.index("<h2>Charts")
     assert len(re.findall(r'<img src="data:image/png;base64,[A-Za-z0-9+/=]{100,}"', html)) == 2
     assert '<video id="annotated" src="annotated.mp4" controls' in html
-    assert 'id="fault-timeline"' in html and "rounded back" in html
+    assert 'id="fault-timeline"' in html and "Back rounding" in html
     assert 'id="cues"' in html and "Keep your back flat" in html
     # Nothing fetched from the network.
     assert not re.search(r'(src|href)="(https?:)?//', html)

@@ -96,8 +96,8 @@ def test_upload_reports_progress_then_the_result(tmp_path: Path, clip: Path) -> 
         page = client.get(done["result_url"])
         assert page.status_code == 200
         assert "Good swings: big and controlled" in page.text
-        assert page.text.index("verdict-headline") < page.text.index("Metrics")   # verdict first
-        assert "torso lean" in page.text and files["video"] in page.text
+        assert page.text.index("verdict-headline") < page.text.index("Your numbers")   # verdict first
+        assert "Torso lean" in page.text and files["video"] in page.text
 
         listed = client.get("/api/analyses").json()["analyses"]
         assert [a["id"] for a in listed] == [body["id"]] and listed[0]["status"] == "done"

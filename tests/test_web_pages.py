@@ -16,12 +16,16 @@ from fastapi.testclient import TestClient  # noqa: E402
 from posecoach.history import HistoryStore  # noqa: E402
 from posecoach.web.app import create_app  # noqa: E402
 from posecoach.web.settings import ServeSettings  # noqa: E402
-from posecoach.web.views import fmt_value, result_view  # noqa: E402
+from posecoach.web.views import result_view  # noqa: E402
 from tests.test_history import CURL, ORIGIN, SWING  # noqa: E402
 from tests.test_web_support import RUNNER, fake_report, make_clip, write_fake_outputs  # noqa: E402
 
 HTML = {"accept": "text/html"}
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+FRONT_VIEW = {**ORIGIN, "verdict": {"status": "not_assessable",
+                                    "headline": "Could not assess the stretch: turn side-on to the camera and record again."},
+              "summary": {"holds": 0, "longest_hold_s": 0.0}, "holds": [],
+              "conditions": [{"code": "not_side_view", "start_s": 0.0, "end_s": 3.0, "message": "Turn side-on."}]}
 
 
 @pytest.fixture
@@ -88,13 +92,11 @@ def test_history_lists_filters_charts_and_deletes(client: TestClient, data_dir: 
     page = client.get("/history").text
     assert all(f'data-id="{sid}"' in page for sid in ids.values())
     for exercise in ("origin-stretch", "leg-swing", "curl-hip-lift"):
-        assert f"/history/charts/{exercise}.png" in page
-        chart = client.get(f"/history/charts/{exercise}.png")
-        assert chart.status_code == 200 and chart.content.startswith(PNG_MAGIC)
+        assert f'data-exercise="{exercise}"' in page                 # an inline SVG chart per exercise
+    assert page.count("<svg class=\"progress-chart\"") >= 6 and "session date" in page
 
     only_swings = client.get("/history?exercise=leg-swing&side=left").text
     assert f'data-id="{ids["swing"]}"' in only_swings and f'data-id="{ids["origin"]}"' not in only_swings
-    assert "/history/charts/leg-swing.png?side=left" in only_swings
     assert "No sessions match" in client.get("/history?exercise=curl-hip-lift&side=left").text
 
     deleted = client.post(f"/history/{ids['curl']}/delete", follow_redirects=False)
@@ -103,10 +105,40 @@ def test_history_lists_filters_charts_and_deletes(client: TestClient, data_dir: 
     assert client.get("/api/progression/leg-swing").json()["rows"][0]["max_amplitude_left_deg"] == 95.5
 
 
-def test_chart_of_an_empty_history_is_still_an_image(client: TestClient) -> None:
-    chart = client.get("/history/charts/origin-stretch.png")
-    assert chart.status_code == 200 and chart.content.startswith(PNG_MAGIC)
-    assert client.get("/history/charts/yoga.png").status_code == 404
+def test_a_session_that_could_not_be_assessed_is_listed_but_never_plotted(client: TestClient,
+                                                                          data_dir: Path) -> None:
+    store = HistoryStore(data_dir / "posecoach.db")
+    good = store.add_session(ORIGIN, "upload", None, created_at=1_700_000_000)
+    front = store.add_session(FRONT_VIEW, "upload", None, created_at=1_700_086_400)
+    page = client.get("/history").text
+    assert f'data-id="{front}"' in page and "Could not assess" in page
+    rows = client.get("/api/progression/origin-stretch").json()["rows"]
+    assert [r["id"] for r in rows] == [good]                        # no 0 s hold from the front view
+    assert page.count("<circle") == 3                               # one dot per metric, of one session
+    result = client.get(f"/results/{front}", headers=HTML).text
+    assert 'href="/how-to-film"' in result and 'id="film-help"' in result
+
+
+def test_history_exports_csv_and_a_printable_page(client: TestClient, data_dir: Path) -> None:
+    store = HistoryStore(data_dir / "posecoach.db")
+    store.add_session({**ORIGIN, "input": {"path": "/clips/monday stretch.mp4"}}, "upload", None,
+                      created_at=1_700_000_000)
+    store.add_session(SWING, "live", None, created_at=1_700_086_400)
+    csv_text = client.get("/history.csv").text
+    lines = csv_text.splitlines()
+    assert lines[0].startswith("date,exercise,leg,file,source,verdict") and len(lines) == 3
+    assert "monday stretch.mp4" in lines[1] and "21.5" in lines[1] and "live session" in lines[2]
+    printed = client.get("/history/print", headers=HTML).text
+    assert "training record" in printed and "monday stretch.mp4" in printed and "Hamstring origin stretch" in printed
+
+
+def test_how_to_film_page_and_its_rendered_picture(client: TestClient) -> None:
+    page = client.get("/how-to-film", headers=HTML).text
+    for words in ("Side-on", "hip height", "3 m", "Whole body", "nearest the camera", "light"):
+        assert words in page
+    picture = client.get("/how-to-film.png")
+    assert picture.status_code == 200 and picture.content.startswith(PNG_MAGIC)
+    assert 'href="/how-to-film"' in client.get("/").text              # linked from upload
 
 
 def test_missing_pages_are_html_for_browsers_and_json_for_clients(client: TestClient) -> None:
@@ -125,13 +157,27 @@ def test_missing_pages_are_html_for_browsers_and_json_for_clients(client: TestCl
 ])
 def test_result_view_survives_any_report(report: dict) -> None:
     view = result_view(report, {"video": None, "plots": []})
-    assert view["headline"] and view["status_class"] in ("good", "warn", "bad", "neutral")
+    assert view["text"].headline and view["text"].status_class in ("good", "warn", "short", "neutral")
 
 
-def test_values_are_formatted_with_units() -> None:
-    assert fmt_value("max_trunk_inclination_deg", 61.96) == "62.0°"
-    assert fmt_value("longest_hold_s", 21) == "21 s"
-    assert fmt_value("hip_hinge", True) == "yes" and fmt_value("x", None) == "–"
+def test_result_page_shows_target_progress_last_time_and_left_against_right(client: TestClient,
+                                                                           data_dir: Path) -> None:
+    store = HistoryStore(data_dir / "posecoach.db")
+    short = {"holds": 1, "longest_hold_s": 12.0, "total_hold_s": 12.0, "max_trunk_inclination_deg": 55.0}
+    left = store.add_session({**ORIGIN, "working_side": "left", "summary": short,
+                              "holds": [{"duration_s": 12.0, "knee_flexion_deg": 10.0}]}, "upload", None,
+                             created_at=1_700_000_000)
+    before = store.add_session({**ORIGIN, "summary": {**short, "longest_hold_s": 15.5},
+                                "holds": [{"duration_s": 15.5, "knee_flexion_deg": 14.0}]}, "upload", None,
+                               created_at=1_700_050_000)
+    now = store.add_session(ORIGIN, "upload", None, created_at=1_700_086_400)
+    page = client.get(f"/results/{now}", headers=HTML).text
+    assert "21.5 of 30 s" not in page and "22 of 30 s" in page and "2 of 3 holds" in page
+    assert "Good form, hold longer" in page                          # a 21.5 s hold is not the 30 s target
+    assert 'id="compared"' in page and "21.5 s, up 6 s from 15.5 s" in page and f"/results/{before}" in page
+    assert 'id="sides"' in page and f"/results/{left}" in page and "44% difference" in page
+    assert 'id="next-step"' in page and "hold the stretch for 30 s" in page
+    assert "_deg" not in page and "_s<" not in page and " deg" not in page   # no raw keys, one unit style
 
 
 def test_result_page_follows_a_running_job_and_shows_a_failure(tmp_path: Path) -> None:

@@ -442,7 +442,7 @@ SPEC = ExerciseSpec(
     angle_series=("thigh_angle_{side}", "thigh_angle_{other}", "trunk_inclination"),
     chart_events="forward swing peaks as lines", charts=("swings",),
     progression=tuple(
-        ProgressionMetric(f"max_amplitude_{side}_deg", f"Max swing amplitude, {side} leg", "deg",
+        ProgressionMetric(f"max_amplitude_{side}_deg", f"Biggest swing, {side} leg", "deg",
                           f"the largest arc of the {side} leg's swings", _max_arc(side))
         for side in SIDES),
 )

@@ -529,13 +529,14 @@ SPEC = ExerciseSpec(
     progression=(
         ProgressionMetric("hold_s", "Longest hold", "s", "the longest hold of the session",
                           from_summary("longest_hold_s", max_over_events("holds", "duration_s"))),
-        ProgressionMetric("hinge_depth_deg", "Hinge depth (trunk lean)", "deg",
+        ProgressionMetric("hinge_depth_deg", "Forward lean", "deg",
                           "the deepest trunk lean from vertical",
                           from_summary("max_trunk_inclination_deg",
                                        max_over_events("holds", "max_trunk_inclination_deg"))),
-        ProgressionMetric("knee_flexion_deg", "Knee flexion in the hold", "deg",
+        ProgressionMetric("knee_flexion_deg", "Knee bend in the hold", "deg",
                           "the stretched leg's knee bend in the longest hold",
-                          lambda r: number(_longest_hold(r).get("knee_flexion_deg"))),
+                          lambda r: number(_longest_hold(r).get("knee_flexion_deg")),
+                          higher_is_better=False),
     ),
     good_detail=_good_detail,
 )

@@ -84,10 +84,11 @@ class ProgressionMetric:
     """A number tracked across sessions, read from a stored report.json."""
 
     key: str
-    label: str
+    label: str                  # as a runner reads it ("Longest hold")
     unit: str
     what: str
     read: ReportReader
+    higher_is_better: bool = True   # for "up 6 s from 12 s" in green or amber
 
 
 def number(value: Any) -> float | None:

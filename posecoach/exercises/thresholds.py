@@ -138,6 +138,23 @@ class DetectThresholds:
 
 
 @dataclass(frozen=True)
+class Targets:
+    """What one set aims for: the dose a runner is coached toward (not a form threshold).
+
+    Progress toward these is shown on every result ("18 of 30 s", "2 of 3 holds") and a
+    set with good form that falls short is "good form, hold longer", not plain "good".
+    Override them like any threshold (``[exercises.targets]`` in a config file)."""
+
+    hold_s: float = 30.0                # [targets] one static stretch hold
+    holds_per_leg: int = 3              # [targets] holds per leg in a session
+    swings_per_leg_min: int = 10        # [targets] leg swings per leg, low end of a set ...
+    swings_per_leg_max: int = 15        # [targets] ... and high end
+    full_range_share: float = 0.9       # [targets] last swing within this share of the best = full range
+    reps_min: int = 8                   # [targets] strengthening reps per set, low end ...
+    reps_max: int = 12                  # [targets] ... and high end
+
+
+@dataclass(frozen=True)
 class ExerciseConfig:
     """The exercises' slice of the PoseCoach config; each analyser reads its own part."""
 
@@ -147,6 +164,7 @@ class ExerciseConfig:
     leg_swing: LegSwingThresholds = field(default_factory=LegSwingThresholds)
     curl_hip_lift: CurlHipLiftThresholds = field(default_factory=CurlHipLiftThresholds)
     detect: DetectThresholds = field(default_factory=DetectThresholds)
+    targets: Targets = field(default_factory=Targets)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ExerciseConfig:

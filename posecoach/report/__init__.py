@@ -10,8 +10,8 @@
 
 The folder gets report.json (versioned; schema in report.schema.json, fields in
 docs/report-schema.md), angles.csv, plots/*.png, report.html (self-contained) and
-annotated.mp4 (annotated.jpg for a still), and the marker `.posecoach-report` that
-lets a later run replace it. Everything is built in a hidden sibling
+annotated.mp4 with its poster.jpg (annotated.jpg for a still), and the marker
+`.posecoach-report` that lets a later run replace it. Everything is built in a hidden sibling
 `.NAME.partial-XXXX` and renamed into place at the end, so an interrupted run never
 leaves a complete-looking partial report.
 """
@@ -36,6 +36,7 @@ from posecoach.report.document import (
 )
 from posecoach.report.html import render_html
 from posecoach.report.plots import Chart, make_charts
+from posecoach.report.poster import POSTER, poster_time, write_poster
 from posecoach.report.tables import write_angles_csv
 
 __all__ = ["SCHEMA_VERSION", "Chart", "build_report", "load_schema", "verdict", "write_outputs"]
@@ -109,6 +110,9 @@ def write_outputs(analysis: Any, out_dir: Path | str, video: bool = True,
                  "annotated": media["src"] if media else None,
                  "plots": [f"{PLOTS}/{c.name}" for c in charts]}
         report = build_report(analysis, files=files)
+        if media is not None and media["kind"] == "video" and write_poster(
+                tmp / VIDEO, tmp / POSTER, poster_time(report, float(analysis.info.duration_s or 0.0))):
+            media = {**media, "poster": POSTER}
         text = dumps(report)
         (tmp / REPORT_HTML).write_text(render_html(report, charts, media, _time_span(analysis)),
                                        encoding="utf-8")

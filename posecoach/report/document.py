@@ -22,6 +22,7 @@ import numpy as np
 
 from posecoach.exercises import SPECS, ExerciseSpec, find_spec, title_of
 from posecoach.exercises.base import ExerciseResult, Fault, json_safe
+from posecoach.exercises.targets import check_targets
 
 SCHEMA_VERSION = "1.0"
 GOOD, NEEDS_WORK, NOT_ASSESSABLE = "good", "needs_work", "not_assessable"
@@ -73,15 +74,20 @@ def dumps(report: Mapping[str, Any]) -> str:
 
 
 # ---------------------------------------------------------------- verdict
-def _cue_text(code: str) -> str:
+def _cue_text(code: str, summary: Mapping[str, Any] | None = None) -> str:
+    """The code's cue as it fits the clip (no "front knee" when the feet were side by side)."""
     from posecoach.exercises.cues import CUE_SPECS
+    from posecoach.presentation import cue_text
 
     spec = CUE_SPECS.get(code)
-    return spec.text if spec is not None else code.replace("_", " ").capitalize()
+    text = spec.text if spec is not None else code.replace("_", " ").capitalize()
+    return cue_text({"code": code, "text": text}, {"summary": summary or {}})
 
 
 def _label(code: str) -> str:
-    return code.replace("_", " ")
+    from posecoach.presentation import fault_label
+
+    return fault_label(code).lower()
 
 
 def _durations(items: Sequence[Fault]) -> dict[str, tuple[int, float, str]]:
@@ -155,7 +161,7 @@ def verdict(analysis: Any) -> dict[str, Any]:
         more = len(faults) - 1
         tail = f" and {more} more fault{'s' if more > 1 else ''}" if more else ""
         during = "" if still else f" for {total:.1f} s"
-        headline = (f"Needs work: {_cue_text(code).rstrip('.')} "
+        headline = (f"Needs work: {_cue_text(code, _summary_dict(result)).rstrip('.')} "
                     f"({_label(code)}{during}{tail}).")
         return {"status": NEEDS_WORK, "headline": headline, "details": details}
     if still:
@@ -166,7 +172,24 @@ def verdict(analysis: Any) -> dict[str, Any]:
         return {"status": NEEDS_WORK,
                 "headline": f"Needs work: no complete {one} was found in this clip.",
                 "details": details}
+    check = check_targets(ex, _summary_dict(result), result.working_side, _config(analysis).targets)
+    if check is not None and not check.met:
+        # Good form on too short a set is not "good" yet: say what the target asks for.
+        return {"status": GOOD, "details": details, "headline": check.headline}
     return {"status": GOOD, "headline": _good_headline(result), "details": details}
+
+
+def _summary_dict(result: ExerciseResult) -> Mapping[str, Any]:
+    summary = result.summary
+    return summary.to_dict() if hasattr(summary, "to_dict") else summary if isinstance(summary, Mapping) else {}
+
+
+def _config(analysis: Any) -> Any:
+    from posecoach.exercises.thresholds import ExerciseConfig
+
+    options = getattr(analysis, "options", None)
+    config = getattr(analysis, "config", None) or getattr(options, "config", None)
+    return config if isinstance(config, ExerciseConfig) else ExerciseConfig()
 
 
 def _detected_seconds(analysis: Any) -> float:

@@ -20,14 +20,17 @@ from matplotlib.figure import Figure
 
 from posecoach.exercises import find_spec
 from posecoach.kinematics import ANGLE_INDEX
+from posecoach.presentation import fault_label
 
 DPI = 100
 GOOD, FIX, STOP, NEUTRAL, GREY = "#28a745", "#ff8c00", "#e03c32", "#3b82f6", "#9aa0a6"
 FAULT_PALETTE = ("#e03c32", "#c2185b", "#8e24aa", "#d35400", "#6d4c41", "#b71c1c")
 ANGLE_COLOURS = {"trunk_inclination": "#374151", "hip_flexion": "#2563eb", "knee_flexion": "#d97706",
                  "thigh_angle": "#059669"}
-ANGLE_LABELS = {"trunk_inclination": "trunk inclination", "hip_flexion": "hip flexion",
-                "knee_flexion": "knee flexion", "thigh_angle": "thigh angle"}
+ANGLE_LABELS = {"trunk_inclination": "upper-body lean", "hip_flexion": "hip bend",
+                "knee_flexion": "knee bend", "thigh_angle": "thigh (+ in front, − behind)"}
+# 7 in at 100 dpi with 12 pt text: scaled to a 390 px phone the text stays about 8-9 px.
+WIDTH_IN, FONT_PT = 7.0, 12
 
 
 @dataclass(frozen=True)
@@ -46,8 +49,11 @@ def _png(fig: Figure) -> bytes:
 
 
 def _figure(height_in: float = 3.4) -> tuple[Figure, Any]:
-    fig = Figure(figsize=(10.0, height_in), dpi=DPI)
+    fig = Figure(figsize=(WIDTH_IN, height_in), dpi=DPI, layout="constrained")
     ax = fig.add_subplot()
+    ax.tick_params(labelsize=FONT_PT - 1)
+    ax.xaxis.label.set_size(FONT_PT)
+    ax.yaxis.label.set_size(FONT_PT)
     ax.grid(True, color="#e5e7eb", linewidth=0.8)
     ax.set_axisbelow(True)
     for spine in ("top", "right"):
@@ -90,7 +96,7 @@ def angles_chart(analysis: Any) -> Chart | None:
     if t.size == 0 or not np.isfinite(a).any():
         return None
     result = analysis.result
-    fig, ax = _figure()
+    fig, ax = _figure(4.2)
     plotted = 0
     for name in _angle_series(analysis):
         y = a[:, ANGLE_INDEX[name]]
@@ -131,16 +137,16 @@ def angles_chart(analysis: Any) -> Chart | None:
 
     for code, colour in colours.items():
         handles.append(Patch(color=colour, alpha=0.85))
-        labels.append(code.replace("_", " "))
-    ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
+        labels.append(fault_label(code))
+    ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2,
+              fontsize=FONT_PT - 2, frameon=False)
     ax.set_xlim(float(t[0]), float(max(t[-1], t[0] + 0.1)))
     ax.set_xlabel("time (s)")
-    ax.set_ylabel("degrees")
-    fig.subplots_adjust(left=0.07, right=0.80, top=0.96, bottom=0.15)
+    ax.set_ylabel("angle (°)")
     spec = find_spec(analysis.exercise)
     events = spec.chart_events if spec is not None else "events marked"
-    caption = (f"Filtered joint angles over time; {events}; fault spans shaded "
-               f"(coloured bar at the top); recording problems as a grey bar at the bottom.")
+    caption = (f"Your joint angles over time; {events}; form faults shaded "
+               f"(coloured bar at the top); filming problems as a grey bar at the bottom.")
     return Chart("angles.png", "Angles over time", caption, _png(fig))
 
 
@@ -155,6 +161,31 @@ def _runs(values: Sequence[Any]) -> list[tuple[int, int, Any]]:
     return out
 
 
+def _holds_only(analysis: Any) -> bool:
+    """Whether good form counts only inside the events (an exercise of holds: its totals do)."""
+    spec = find_spec(analysis.exercise)
+    return spec is not None and spec.events_name == "holds"
+
+
+def _form_states(analysis: Any, t: np.ndarray, ends: np.ndarray) -> list[bool | None]:
+    """Per frame: good form (True), needs fixing (False) or not judged (None). A frame inside
+    a fault span is never good form, whatever the per-frame state said, so the good-form lane
+    cannot be green under a red fault; for the stretch only frames inside holds count, as in
+    "total good form" (the sum over holds)."""
+    form = [None if f is None else f.good_form for f in analysis.feedback][:len(t)]
+    form += [None] * (len(t) - len(form))
+    result = analysis.result
+    holds = [(s, e) for s, e in (h.span_s() for h in result.holds) if s is not None and e is not None]
+    for i, (start, end) in enumerate(zip(t, ends)):
+        if form[i] is None:
+            continue
+        if any(f.start_s < end and f.end_s > start for f in result.faults):
+            form[i] = False
+        elif _holds_only(analysis) and not any(s <= start < e for s, e in holds):
+            form[i] = None
+    return form
+
+
 def timeline_chart(analysis: Any) -> Chart | None:
     """Form state per frame, events, each fault and the recording problems as rows."""
     t = np.array([s.t_s for s in analysis.samples], dtype=float)
@@ -164,7 +195,7 @@ def timeline_chart(analysis: Any) -> Chart | None:
     ends = np.append(t[1:], t[-1] + dt)
     result = analysis.result
     rows: list[tuple[str, list[tuple[float, float]], Any]] = []
-    form = [None if f is None else f.good_form for f in analysis.feedback]
+    form = _form_states(analysis, t, ends)
     for value, colour in ((True, GOOD), (False, FIX)):
         spans = [(t[i], ends[j - 1] - t[i]) for i, j, v in _runs(form) if v is value]
         rows.append(("good form" if value else "fix form", spans, colour))
@@ -177,24 +208,25 @@ def timeline_chart(analysis: Any) -> Chart | None:
     rows.append((_noun(analysis), spans, NEUTRAL))
     colours = _fault_colours([f.code for f in result.faults])
     for code in colours:
-        rows.append((code.replace("_", " "), [(f.start_s, max(f.end_s - f.start_s, dt))
-                                              for f in result.faults if f.code == code], colours[code]))
+        rows.append((fault_label(code), [(f.start_s, max(f.end_s - f.start_s, dt))
+                                         for f in result.faults if f.code == code], colours[code]))
     for code in sorted({c.code for c in result.conditions}):
-        rows.append((code.replace("_", " "), [(c.start_s, max(c.end_s - c.start_s, dt))
+        rows.append((fault_label(code), [(c.start_s, max(c.end_s - c.start_s, dt))
                                               for c in result.conditions if c.code == code], GREY))
-    fig, ax = _figure(1.0 + 0.38 * len(rows))
+    fig, ax = _figure(1.2 + 0.45 * len(rows))
     for i, (_, spans, colour) in enumerate(rows):
         if spans:
             ax.broken_barh(spans, (i - 0.35, 0.7), facecolors=colour, linewidth=0)
-    ax.set_yticks(range(len(rows)), [r[0] for r in rows], fontsize=9)
+    ax.set_yticks(range(len(rows)), [r[0] for r in rows], fontsize=FONT_PT - 1)
     ax.set_ylim(len(rows) - 0.5, -0.5)
     ax.set_xlim(float(t[0]), float(ends[-1]))
     ax.set_xlabel("time (s)")
-    fig.subplots_adjust(left=0.16, right=0.98, top=0.97, bottom=max(0.1, 0.5 / (1.0 + 0.38 * len(rows))))
     spec = find_spec(analysis.exercise)
     title = spec.timeline_title if spec is not None else "Timeline"
     caption = ("When form was good (green) or needed fixing (orange), the "
-               f"{_noun(analysis)}, each fault and any recording problem.")
+               f"{_noun(analysis)}, each fault and any filming problem. "
+               "Good form is counted only where no fault is found"
+               + (" and only inside holds, as in the totals." if _holds_only(analysis) else "."))
     return Chart("timeline.png", title, caption, _png(fig))
 
 
@@ -206,18 +238,18 @@ def swings_chart(analysis: Any) -> Chart | None:
     x = np.array([p[0] for p in pts], dtype=float)
     y = np.array([p[1] for p in pts], dtype=float)
     fig, ax = _figure(3.0)
-    ax.bar(x, y, color=NEUTRAL, width=0.65, label="amplitude")
-    caption = "Forward-to-back arc of the swinging thigh, per swing"
+    ax.bar(x, y, color=NEUTRAL, width=0.65, label="thigh arc")
+    caption = "Front-to-back arc of the swinging thigh, per swing"
     if len(pts) >= 2:
         slope, intercept = np.polyfit(x, y, 1)
+        word = "grows" if slope >= 0 else "shrinks"
         ax.plot(x, slope * x + intercept, color=FIX, linewidth=2.0,
-                label=f"trend {slope:+.1f} deg/swing")
-        caption += f"; the trend line rises {slope:+.1f} degrees per swing"
-        ax.legend(loc="upper left", fontsize=8, frameon=False)
+                label=f"trend: {word} {abs(slope):.1f}° per swing")
+        caption += f"; the trend line {word} {abs(slope):.1f}° per swing"
+        ax.legend(loc="upper left", fontsize=FONT_PT - 2, frameon=False)
     ax.set_xticks(x)
     ax.set_xlabel("swing")
-    ax.set_ylabel("amplitude (degrees)")
-    fig.subplots_adjust(left=0.07, right=0.98, top=0.95, bottom=0.17)
+    ax.set_ylabel("thigh arc (°)")
     return Chart("swings.png", "Swing amplitude", caption + ".", _png(fig))
 
 
@@ -240,18 +272,17 @@ def reps_chart(analysis: Any) -> Chart | None:
     x = np.arange(1, len(reps) + 1, dtype=float)
     fig, ax = _figure(3.0)
     ax.bar(x, np.array(highs) - np.array(lows), bottom=lows, color="#d97706", width=0.6,
-           label="knee flexion range")
+           label="knee bend range")
     for xi, hi, lift in zip(x, highs, lifts):
         if lift is not None:
-            ax.annotate(f"lift {lift:.0f}", (xi, hi), textcoords="offset points", xytext=(0, 3),
-                        ha="center", fontsize=8)
+            ax.annotate(f"lift {max(lift, 0.0):.0f}°", (xi, hi), textcoords="offset points", xytext=(0, 3),
+                        ha="center", fontsize=FONT_PT - 2)
     ax.set_xticks(x)
     ax.set_xlabel("rep")
-    ax.set_ylabel("knee flexion (degrees)")
+    ax.set_ylabel("knee bend (°)")
     ax.set_ylim(0, max(max(highs) * 1.15, 10.0))
-    fig.subplots_adjust(left=0.07, right=0.98, top=0.95, bottom=0.17)
-    caption = ("Knee flexion range of each rep, from its lowest to its peak value; the number "
-               "above is the thigh lift (hip extension, degrees) after the curl.")
+    caption = ("Knee bend of each rep, from its lowest to its highest; the number "
+               "above is how far the thigh lifted off the floor after the curl.")
     return Chart("reps.png", "Rep ranges", caption, _png(fig))
 
 

@@ -16,15 +16,19 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
-from posecoach.history import SIDES, metrics_for, tracked_exercises
-from posecoach.web.charts import progression_png
+from posecoach.exercises import title_of
+from posecoach.history import SIDES, tracked_exercises
+from posecoach.presentation import STATUS_LABEL
+from posecoach.web.charts import progression_charts
 from posecoach.web.deps import WebContext, get_ctx
+from posecoach.web.history_view import history_csv, session_cards
+from posecoach.web.howto import film_picture_png
 from posecoach.web.responses import error_response
 from posecoach.web.services import (DOWNLOADS, analysis_body, check_id, delete_everything, file_links,
                                     range_problem)
 from posecoach.web.services import output_file as find_output_file
 from posecoach.web.settings import exercise_ids, exercise_label
-from posecoach.web.views import fmt_value, result_view
+from posecoach.web.views import result_view
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent / "templates")
@@ -36,6 +40,12 @@ def _when(epoch: float) -> str:
 
 templates.env.filters["when"] = _when
 templates.env.filters["exercise_label"] = exercise_label
+templates.env.filters["exercise_title"] = title_of
+templates.env.filters["source_label"] = lambda source: {"upload": "uploaded", "live": "live coaching",
+                                                        "cli": "from the command line"}.get(source, source)
+templates.env.filters["status_word"] = lambda status: STATUS_LABEL.get(str(status), "result")
+templates.env.filters["job_word"] = lambda status: {"queued": "waiting", "running": "analysing", "failed": "failed",
+                                                    "done": "done"}.get(str(status), str(status))
 
 
 def render(request: Request, name: str, http_status: int = 200, **context: Any) -> HTMLResponse:
@@ -51,12 +61,27 @@ def render_error_page(request: Request, status: int, message: str, error_id: str
 @router.get("/", response_class=HTMLResponse)
 def upload_page(request: Request, exercise: str = "auto",
                 ctx: WebContext = Depends(get_ctx)) -> HTMLResponse:
-    recent = [analysis_body(ctx, job, full=False) for job in ctx.queue.list_jobs()[:8]]
+    recent = []
+    for job in ctx.queue.list_jobs()[:8]:
+        body = analysis_body(ctx, job, full=False)
+        session = ctx.history.get(job.id) if job.status == "done" else None
+        recent.append({**body, "session": session})
     # ?exercise=ID preselects it (the result page's "analyse again as ..." link).
     chosen = exercise if exercise in exercise_ids() else "auto"
     return render(request, "upload.html", page="upload", exercises=exercise_ids(), chosen=chosen,
                   max_bytes=ctx.settings.max_upload_bytes,
                   max_mb=f"{ctx.settings.max_upload_bytes / (1024 * 1024):g}", recent=recent)
+
+
+@router.get("/how-to-film", response_class=HTMLResponse)
+def how_to_film_page(request: Request) -> HTMLResponse:
+    return render(request, "how_to_film.html", page="how-to-film")
+
+
+@router.get("/how-to-film.png")
+async def how_to_film_picture() -> Response:
+    png = await run_in_threadpool(film_picture_png)
+    return Response(png, media_type="image/png", headers={"Cache-Control": "max-age=86400"})
 
 
 @router.get("/results/{session_id}", response_class=HTMLResponse)
@@ -70,35 +95,46 @@ def result_page(session_id: str, request: Request, ctx: WebContext = Depends(get
     view = None
     if status == "done" and session is not None:
         out_dir = job.out_dir if job is not None else session.files_dir
-        view = result_view(session.report, file_links(session_id, out_dir))
+        previous = ctx.history.previous(session) if session.assessable else None
+        view = result_view(session.report, file_links(session_id, out_dir), session=session,
+                           previous=previous, previous_when=_when(previous.created_at) if previous else "",
+                           other_side=ctx.history.other_side(session) if session.assessable else None)
     return render(request, "result.html", page="result", id=session_id, status=status,
                   job=job.to_dict() if job is not None else None, view=view,
                   session=session, title=(job.filename if job is not None else "live session"))
 
 
+def _history(ctx: WebContext, exercise: str, side: str) -> dict[str, Any]:
+    sessions = ctx.history.list_sessions(exercise or None, side if side in SIDES else None)
+    tracked = tracked_exercises()
+    shown = sorted({s.exercise for s in sessions if s.assessable} & set(tracked), key=tracked.index)
+    charts = [{"exercise": e, "label": exercise_label(e),
+               "panels": progression_charts(ctx.history.progression(e, side if side in SIDES else None))}
+              for e in shown]
+    known = sorted(set(exercise_ids()) | set(ctx.history.exercises()))
+    return {"sessions": session_cards(sessions), "charts": charts, "exercises": known, "sides": SIDES,
+            "exercise": exercise, "side": side,
+            "query": "&".join(f"{k}={v}" for k, v in (("exercise", exercise), ("side", side)) if v)}
+
+
 @router.get("/history", response_class=HTMLResponse)
 def history_page(request: Request, exercise: str = "", side: str = "",
                  ctx: WebContext = Depends(get_ctx)) -> HTMLResponse:
-    sessions = ctx.history.list_sessions(exercise or None, side or None)
-    tracked = tracked_exercises()
-    shown = sorted({s.exercise for s in sessions} & set(tracked), key=tracked.index)
-    charts = [{"exercise": e, "label": exercise_label(e),
-               "url": f"/history/charts/{e}.png" + (f"?side={side}" if side in SIDES else "")} for e in shown]
-    known = sorted(set(exercise_ids()) | set(ctx.history.exercises()))
-    metrics = {s.id: [(m.label, fmt_value("_" + m.unit if m.unit in ("s", "deg") else "", value))
-                      for m in metrics_for(s.exercise) if (value := s.metrics.get(m.key)) is not None]
-               for s in sessions}
-    return render(request, "history.html", page="history", sessions=sessions, charts=charts, metrics=metrics,
-                  exercises=known, sides=SIDES, exercise=exercise, side=side)
+    return render(request, "history.html", page="history", **_history(ctx, exercise, side))
 
 
-@router.get("/history/charts/{exercise}.png")
-async def history_chart(exercise: str, side: str = "", ctx: WebContext = Depends(get_ctx)) -> Response:
-    if exercise not in tracked_exercises():
-        raise HTTPException(404, f"no progression chart for '{exercise[:40]}'")
-    progression = ctx.history.progression(exercise, side if side in SIDES else None)
-    png = await run_in_threadpool(progression_png, progression)
-    return Response(png, media_type="image/png", headers={"Cache-Control": "no-store"})
+@router.get("/history/print", response_class=HTMLResponse)
+def history_print(request: Request, exercise: str = "", side: str = "",
+                  ctx: WebContext = Depends(get_ctx)) -> HTMLResponse:
+    """One page a physio can read: every session with its numbers, and the charts."""
+    return render(request, "history_print.html", page="history", printed=_when(time.time()),
+                  **_history(ctx, exercise, side))
+
+
+@router.get("/history.csv")
+def history_export(ctx: WebContext = Depends(get_ctx)) -> Response:
+    return Response(history_csv(ctx.history.list_sessions()), media_type="text/csv",
+                    headers={"Content-Disposition": 'attachment; filename="posecoach-history.csv"'})
 
 
 @router.post("/history/{session_id}/delete")

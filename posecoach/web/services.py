@@ -16,10 +16,10 @@ from posecoach.web.worker import remove_outputs
 
 _ID = re.compile(r"^[0-9a-f]{32}$")
 OUTPUT_FILES = {"report_json": "report.json", "angles_csv": "angles.csv", "video": "annotated.mp4",
-                "image": "annotated.jpg", "report_html": "report.html"}
+                "image": "annotated.jpg", "report_html": "report.html", "poster": "poster.jpg"}
 # Output files a browser may fetch: a fixed list, so no request can name anything else.
 SERVED = {"report.json": "application/json", "angles.csv": "text/csv", "annotated.mp4": "video/mp4",
-          "annotated.jpg": "image/jpeg", "report.html": "text/html"}
+          "annotated.jpg": "image/jpeg", "report.html": "text/html", "poster.jpg": "image/jpeg"}
 PLOT_TYPES = {".png": "image/png", ".svg": "image/svg+xml"}
 DOWNLOADS = ("report.json", "angles.csv")   # served as attachments, the rest inline
 

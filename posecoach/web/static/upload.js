@@ -15,7 +15,18 @@
 
   function el(id) { return document.getElementById(id); }
   function pct(x) { return Math.round(x * 100) + "%"; }
+  function resetStatus() {
+    // A finished or failed attempt must not leave "Uploading... 100%" on screen.
+    statusBox.hidden = true;
+    el("upload-progress").value = 0;
+    el("upload-pct").textContent = "";
+    el("upload-label").textContent = "Uploading…";
+    el("process-progress").value = 0;
+    el("process-pct").textContent = "";
+    el("process-label").textContent = "Waiting for the upload…";
+  }
   function showError(message) {
+    resetStatus();
     errorEl.textContent = message;
     errorEl.hidden = false;
     submit.disabled = false;
@@ -38,7 +49,12 @@
   });
 
   function errorText(xhr) {
-    try { var body = JSON.parse(xhr.responseText); return body.error + (body.hint ? " (" + body.hint + ")" : ""); }
+    // The error, then the hint as its own sentence: hints may hold parentheses themselves.
+    try {
+      var body = JSON.parse(xhr.responseText);
+      var text = cap(String(body.error || "the server refused the clip")).replace(/\.$/, "") + ".";
+      return body.hint ? text + " " + cap(String(body.hint)).replace(/\.$/, "") + "." : text;
+    }
     catch (err) { return "the server answered " + xhr.status; }
   }
 
@@ -53,7 +69,7 @@
       el("process-label").textContent = job.status === "queued" ? "Waiting for a free worker…"
         : cap(job.stage || "analysing") + "…";
       if (job.status === "done") { window.location.assign(job.result_url); return; }
-      if (job.status === "failed") { el("process-label").textContent = "Analysis failed"; showError(job.error); return; }
+      if (job.status === "failed") { showError("Analysis failed: " + job.error); return; }
       window.setTimeout(function () { poll(url); }, 700);
     };
     xhr.onerror = function () { window.setTimeout(function () { poll(url); }, 2000); };
@@ -63,7 +79,7 @@
   form.addEventListener("submit", function (e) {
     e.preventDefault();
     var file = chosen || input.files[0];
-    if (!file) { showError("Choose a video first."); return; }
+    if (!file) { showError("Choose a video or photo first."); return; }
     if (file.size > maxBytes) {
       showError("The file is larger than the limit of " + (maxBytes / 1048576) + " MB.");
       return;
