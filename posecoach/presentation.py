@@ -399,7 +399,8 @@ def facts(report: Mapping[str, Any], title: str) -> list[Row]:
     summary = report.get("summary") if isinstance(report.get("summary"), Mapping) else {}
     side = report.get("working_side")
     noun = "Front leg (stretched)" if "forward_leg" in summary else "Working leg"
-    rows.append(Row(noun, side_word(side) if side else side_word(summary.get("forward_leg"))))
+    leg = side_word(side) if side else side_word(summary.get("forward_leg"))
+    rows.append(Row(noun, "not clear from the clip" if leg == DASH else leg))
     view = report.get("view")
     if view:
         rows.append(Row("Filmed", VIEW_LABEL.get(str(view), str(view).replace("_", " "))))

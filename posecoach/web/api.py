@@ -83,7 +83,7 @@ async def create_analysis(request: Request, ctx: WebContext = Depends(get_ctx)) 
                                          settings.uploads_dir / job_id, settings.max_upload_bytes,
                                          int(length) if length and length.isdigit() else None)
     except UploadError as exc:
-        return error_response(exc.status, exc.message)
+        return error_response(exc.status, exc.message, exc.hint)
     assert upload.path is not None
     exercise = upload.fields.get("exercise") or AUTO
     if exercise not in (AUTO, *exercise_ids()):
@@ -97,7 +97,7 @@ async def create_analysis(request: Request, ctx: WebContext = Depends(get_ctx)) 
         job = ctx.queue.add(job_id, exercise, upload.filename, stored, settings.sessions_dir / job_id)
     except UploadError as exc:
         _forget(upload.path, stored)
-        return error_response(exc.status, exc.message)
+        return error_response(exc.status, exc.message, exc.hint)
     except BaseException:
         # The database or the disk failed after the file arrived (the app maps the error to
         # 503/507): no file is kept without a job row pointing at it.

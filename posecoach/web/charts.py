@@ -22,6 +22,7 @@ DASHES = {"left": "", "right": "6 3", "": ""}
 WIDTH, HEIGHT = 360, 190
 LEFT, RIGHT, TOP, BOTTOM = 40, 12, 12, 40
 MAX_TICKS = 5
+Y_LABEL = {"s": "time (s)", "deg": "angle (°)"}
 
 
 @dataclass(frozen=True)
@@ -85,15 +86,17 @@ def panel_svg(panel: Panel, progression: Progression) -> dict[str, Any]:
                       "dots": [{"x": x_of(i), "y": y_of(v), "title": f"{_date(sessions[i].created_at)}: "
                                 f"{metric_value(metric.unit, v)}"} for i, v in pts]})
     step = max(1, -(-n // MAX_TICKS))
-    xticks = [{"x": x_of(i), "label": time.strftime("%d %b", time.localtime(sessions[i].created_at))}
-              for i in range(0, n, step)]
+    shown = list(range(0, n, step))
+    xticks = [{"x": x_of(i), "label": time.strftime("%d %b", time.localtime(sessions[i].created_at)),
+               "anchor": "start" if i == 0 and n > 1 else "end" if i == n - 1 and n > 1 else "middle"}
+              for i in shown]
     suffix = unit_suffix(panel.unit)
     return {"title": panel.title + (f" ({suffix})" if suffix else ""), "empty": False,
             "width": WIDTH, "height": HEIGHT, "lines": lines, "legend": len(lines) > 1 or any(
                 line["side"] for line in lines),
             "yticks": [{"y": y_of(v), "label": f"{v:g}"} for v in yticks], "xticks": xticks,
             "left": LEFT, "right": WIDTH - RIGHT, "top": TOP, "bottom": HEIGHT - BOTTOM,
-            "x_label": "session date", "y_label": suffix or "count"}
+            "x_label": "session date", "y_label": Y_LABEL.get(panel.unit, "count")}
 
 
 def _date(epoch: float) -> str:

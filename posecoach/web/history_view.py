@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from posecoach.exercises.targets import check_report
@@ -32,17 +32,20 @@ def _leg(session: Session) -> str:
     summary = session.report.get("summary")
     if isinstance(summary, dict) and summary.get("forward_leg") == "none":
         return "feet side by side"
-    return "not known"
+    return "not clear from the clip"
 
 
-def session_cards(sessions: Sequence[Session]) -> list[dict[str, Any]]:
+def session_cards(sessions: Sequence[Session], names: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+    """`names`: upload id -> the file name the runner chose (the stored copy has another)."""
+    names = names or {}
     out = []
     for s in sessions:
         check = check_report(s.report) if s.assessable else None
         metrics = [(m.label, metric_value(m.unit, v)) for m in metrics_for(s.exercise)
                    if (v := s.metrics.get(m.key)) is not None] if s.assessable else []
         out.append({"id": s.id, "when": _when(s.created_at), "exercise": title_of(s.exercise),
-                    "leg": _leg(s), "file": s.input_name, "source": SOURCE_LABEL.get(s.source, s.source),
+                    "leg": _leg(s), "file": names.get(s.id) or s.input_name,
+                    "source": SOURCE_LABEL.get(s.source, s.source),
                     "status_label": status_label(s.verdict_status, check),
                     "status_class": status_class(s.verdict_status, check),
                     "headline": s.headline or "", "assessable": s.assessable,
@@ -50,7 +53,7 @@ def session_cards(sessions: Sequence[Session]) -> list[dict[str, Any]]:
     return out
 
 
-def history_csv(sessions: Sequence[Session]) -> str:
+def history_csv(sessions: Sequence[Session], names: Mapping[str, str] | None = None) -> str:
     """The whole history, one row per session, oldest first; numbers without units in the
     cells (the unit is in the column name) so a spreadsheet can chart them."""
     metrics = {m.key: m for s in sessions for m in metrics_for(s.exercise)}
@@ -61,7 +64,8 @@ def history_csv(sessions: Sequence[Session]) -> str:
     for s in sorted(sessions, key=lambda s: s.created_at):
         values = s.metrics if s.assessable else {}
         check = check_report(s.report) if s.assessable else None
-        writer.writerow([_when(s.created_at), title_of(s.exercise), _leg(s), s.input_name,
+        writer.writerow([_when(s.created_at), title_of(s.exercise), _leg(s),
+                         (names or {}).get(s.id) or s.input_name,
                          SOURCE_LABEL.get(s.source, s.source), status_label(s.verdict_status, check),
                          s.headline or ""]
                         + ["" if values.get(k) is None else f"{values[k]:g}" for k in metrics])

@@ -108,11 +108,12 @@ def _history(ctx: WebContext, exercise: str, side: str) -> dict[str, Any]:
     sessions = ctx.history.list_sessions(exercise or None, side if side in SIDES else None)
     tracked = tracked_exercises()
     shown = sorted({s.exercise for s in sessions if s.assessable} & set(tracked), key=tracked.index)
-    charts = [{"exercise": e, "label": exercise_label(e),
+    charts = [{"exercise": e, "label": title_of(e),
                "panels": progression_charts(ctx.history.progression(e, side if side in SIDES else None))}
               for e in shown]
     known = sorted(set(exercise_ids()) | set(ctx.history.exercises()))
-    return {"sessions": session_cards(sessions), "charts": charts, "exercises": known, "sides": SIDES,
+    names = {job.id: job.filename for job in ctx.queue.list_jobs()}
+    return {"sessions": session_cards(sessions, names), "charts": charts, "exercises": known, "sides": SIDES,
             "exercise": exercise, "side": side,
             "query": "&".join(f"{k}={v}" for k, v in (("exercise", exercise), ("side", side)) if v)}
 
@@ -133,7 +134,8 @@ def history_print(request: Request, exercise: str = "", side: str = "",
 
 @router.get("/history.csv")
 def history_export(ctx: WebContext = Depends(get_ctx)) -> Response:
-    return Response(history_csv(ctx.history.list_sessions()), media_type="text/csv",
+    names = {job.id: job.filename for job in ctx.queue.list_jobs()}
+    return Response(history_csv(ctx.history.list_sessions(), names), media_type="text/csv",
                     headers={"Content-Disposition": 'attachment; filename="posecoach-history.csv"'})
 
 

@@ -33,10 +33,11 @@ FORM_OVERHEAD_BYTES = 64 * 1024   # headers, boundaries and small fields around 
 class UploadError(Exception):
     """A rejected upload: an HTTP status and a message for the client."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, hint: str = "") -> None:
         super().__init__(message)
         self.status = status
         self.message = message
+        self.hint = hint          # sent as its own field: hints hold parentheses themselves
 
 
 @dataclass
@@ -215,5 +216,4 @@ def check_media(path: Path, filename: str, limits: MediaLimits = DEFAULT_LIMITS)
         return probe_isolated(path, limits)
     except PoseCoachError as exc:
         message = exc.message.split(": ", 1)[-1] if exc.message.startswith(path.name) else exc.message
-        hint = exc.hint
-        raise UploadError(415, f"{filename}: {message}" + (f" ({hint})" if hint else "")) from exc
+        raise UploadError(415, f"{filename}: {message}", exc.hint) from exc

@@ -52,7 +52,7 @@
     // The error, then the hint as its own sentence: hints may hold parentheses themselves.
     try {
       var body = JSON.parse(xhr.responseText);
-      var text = cap(String(body.error || "the server refused the clip")).replace(/\.$/, "") + ".";
+      var text = String(body.error || "The server refused the clip").replace(/\.$/, "") + ".";
       return body.hint ? text + " " + cap(String(body.hint)).replace(/\.$/, "") + "." : text;
     }
     catch (err) { return "the server answered " + xhr.status; }
