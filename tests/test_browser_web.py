@@ -34,6 +34,8 @@ pytestmark = pytest.mark.browser
 SCREENSHOTS = Path(os.environ["POSECOACH_SCREENSHOTS"]) if os.environ.get("POSECOACH_SCREENSHOTS") else None
 UPLOAD_CLIP = REALCLIPS / "hinge_deadlift_barbell_side_posereader2.mp4"   # 3.6 s deadlift, side view
 VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
+# The screenshots the README shows (the others go to the test's temporary folder only).
+README_SHOTS = {"result", "history", "upload-phone", "result-phone", "history-phone", "how-to-film-phone"}
 
 
 def _real_analysis_possible() -> bool:
@@ -119,11 +121,13 @@ def _seed_history(data_dir: Path, report: dict, created_at: float) -> tuple[str,
                "holds": [{**h, "duration_s": (h.get("duration_s") or 1.0) * 0.8} for h in report.get("holds") or []],
                "swings": [{**w, "amplitude_deg": (w.get("amplitude_deg") or 10.0) * 0.8}
                           for w in report.get("swings") or []],
-               "verdict": {"status": "good", "headline": "Good form.", "details": []}}
+               "verdict": {"status": "good", "headline": "Good form.", "details": []},
+               "input": {**report["input"], "path": "stretch-yesterday.mp4"}}
     before = store.add_session(earlier, "upload", None, created_at=created_at - 86400)
     front = {**report, "verdict": {"status": "not_assessable", "details": [],
                                    "headline": "Could not assess: turn side-on to the camera and record again."},
-             "conditions": [{"code": "not_side_view", "start_s": 0.0, "end_s": 3.0, "message": "Turn side-on."}]}
+             "conditions": [{"code": "not_side_view", "start_s": 0.0, "end_s": 3.0, "message": "Turn side-on."}],
+             "input": {**report["input"], "path": "stretch-from-the-front.mp4"}}
     blocked = store.add_session(front, "upload", None, created_at=created_at - 2 * 86400)
     return before, blocked
 
@@ -185,7 +189,8 @@ def test_upload_result_history_and_how_to_film_on_desktop_and_phone(
             assert _fits(page, viewport["width"]) == [], (path, name)
             if name == "phone":
                 assert _small_targets(page) == [], path
-            page.screenshot(path=str(shots / f"{shot}{suffix}.png"), full_page=True)
+            folder = shots if f"{shot}{suffix}" in README_SHOTS else tmp_path
+            page.screenshot(path=str(folder / f"{shot}{suffix}.png"), full_page=True)
             text = page.inner_text("main")
             assert "_deg" not in text and "_s " not in text and " deg" not in text, path   # no raw keys
             if shot == "result":
