@@ -221,6 +221,13 @@ EVENT: dict[str, MetricText] = {
 
 EVENT_TITLE = {"holds": "Holds", "swings": "Swings", "reps": "Reps"}
 
+# Fields kept in report.json for tools, not shown to a runner (times of peaks, raw lists,
+# calibration values). Every other field of an exercise's records is shown: with a label
+# above, or, for a field this module does not know (a new exercise), with the label and
+# meaning its record declares (`records.described`).
+TECHNICAL = {"baseline_hip_offset", "amplitudes_deg", "forward_peaks_deg"}
+TECHNICAL_EVENT = {"forward_peak_t_s", "backward_peak_t_s", "peak_t_s", "pelvis_rise_at_lift_deg"}
+
 # Fault and recording-condition codes as a runner reads them.
 FAULT_LABEL = {
     "rounded_back": "Back rounding", "knees_bent": "Knee bending", "hips_not_back": "Hips not going back",
@@ -265,12 +272,35 @@ class Row:
     meaning: str = ""
 
 
-def summary_rows(summary: Any) -> list[Row]:
+def _by_unit(key: str) -> Callable[[Any], str]:
+    if key.endswith("_deg"):
+        return degrees
+    if key.endswith("_s"):
+        return seconds
+    return lambda v: yes_no(v) if isinstance(v, bool) else count(v) if number(v) is not None else (
+        DASH if v is None else str(v).replace("_", " "))
+
+
+def _declared(exercise: str, events: bool) -> dict[str, MetricText]:
+    """The exercise's own field labels for the fields this module has no text for."""
+    from posecoach.exercises import find_spec
+
+    spec = find_spec(exercise) if exercise else None
+    if spec is None:
+        return {}
+    known, hidden = (EVENT, TECHNICAL_EVENT) if events else (SUMMARY, TECHNICAL)
+    fields = spec.event_fields() if events else spec.summary_fields()
+    return {f.key: MetricText(f.label[:1].upper() + f.label[1:], _by_unit(f.key), f.what[:1].upper() + f.what[1:])
+            for f in fields if f.key not in known and f.key not in hidden}
+
+
+def summary_rows(summary: Any, exercise: str = "") -> list[Row]:
     """The summary fields a runner reads, labelled and formatted, in a fixed order."""
     if not isinstance(summary, Mapping):
         return []
+    texts = {**SUMMARY, **_declared(exercise, events=False)}
     return [Row(text.label, text.fmt(summary[key]), text.meaning)
-            for key, text in SUMMARY.items() if key in summary and summary[key] is not None]
+            for key, text in texts.items() if key in summary and summary[key] is not None]
 
 
 @dataclass(frozen=True)
@@ -279,6 +309,8 @@ class EventTable:
     headers: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
     notes: tuple[Row, ...]           # what the less obvious columns mean
+    count: int = 0
+    keys: tuple[str, ...] = ()       # the report fields of the columns
 
 
 def event_table(report: Mapping[str, Any], limit: int = 60) -> EventTable | None:
@@ -287,12 +319,14 @@ def event_table(report: Mapping[str, Any], limit: int = 60) -> EventTable | None
         events = [e for e in (report.get(name) or []) if isinstance(e, Mapping)]
         if not events:
             continue
-        keys = [k for k in EVENT if any(k in e for e in events)]
+        texts = {**EVENT, **_declared(str(report.get("exercise", "")), events=True)}
+        keys = [k for k in texts if any(k in e for e in events)]
         if name == "holds":
             keys = [k for k in keys if k != "bounced" or any(e.get("bounced") for e in events)]
-        rows = tuple(tuple(EVENT[k].fmt(e.get(k)) for k in keys) for e in events[:limit])
-        notes = tuple(Row(EVENT[k].label, "", EVENT[k].meaning) for k in keys if EVENT[k].meaning)
-        return EventTable(f"{title} ({len(events)})", tuple(EVENT[k].label for k in keys), rows, notes)
+        rows = tuple(tuple(texts[k].fmt(e.get(k)) for k in keys) for e in events[:limit])
+        notes = tuple(Row(texts[k].label, "", texts[k].meaning) for k in keys if texts[k].meaning)
+        return EventTable(f"{title} ({len(events)})", tuple(texts[k].label for k in keys), rows, notes,
+                          len(events), tuple(keys))
     return None
 
 
@@ -446,7 +480,8 @@ def result_text(report: Mapping[str, Any], title: str) -> ResultText:
         headline=str(verdict.get("headline") or "Analysis finished"),
         details=tuple(str(d) for d in verdict.get("details") or []),
         facts=tuple(facts(report, title)), targets=check,
-        metrics=tuple(summary_rows(report.get("summary"))), events=event_table(report),
+        metrics=tuple(summary_rows(report.get("summary"), str(report.get("exercise", "")))),
+        events=event_table(report),
         faults=tuple(fault_lines(report)), cues=cues,
         next_step=next_step(report, check), film_help=needs_filming_help(report))
 

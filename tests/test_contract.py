@@ -131,14 +131,23 @@ def test_history_reads_every_progression_metric(real: ClipAnalysis) -> None:
 
 
 def test_the_web_result_view_shows_every_field(real: ClipAnalysis) -> None:
+    """Every summary and event field reaches the result page, labelled for a runner, unless
+    presentation declares it technical (kept in report.json only)."""
+    from posecoach.presentation import SUMMARY, TECHNICAL, TECHNICAL_EVENT
+
     spec = exercises.spec_for(real.exercise)
     report = build_report(real)
-    view = result_view(report, {})
-    assert len(view["metrics"]) >= len(spec.summary_type.field_names())
-    [(title, table)] = view["events"]
-    assert title.lower() == spec.events_name
-    assert len(table["headers"]) == len(spec.event_type.field_names())
-    assert table["count"] == len(report[spec.events_name])
+    text = result_view(report, {})["text"]
+    shown = {m.label for m in text.metrics}
+    for key in spec.summary_type.field_names():
+        if key in TECHNICAL or report["summary"][key] is None:
+            continue
+        assert key in SUMMARY and SUMMARY[key].label in shown, key
+    table = text.events
+    assert table is not None and table.title.lower().startswith(spec.events_name)
+    assert set(table.keys) == set(spec.event_type.field_names()) - TECHNICAL_EVENT - (
+        {"bounced"} if not any(e.get("bounced") for e in report[spec.events_name]) else set())
+    assert table.count == len(report[spec.events_name])
 
 
 # ---------------------------------------------------------------- one source of truth

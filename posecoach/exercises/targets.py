@@ -84,7 +84,8 @@ def _origin_stretch(summary: Mapping[str, Any], side: Any, t: Targets) -> Target
                 "then switch legs.")
     else:
         step = "Well done: switch to the other leg, or film the other side to compare them."
-    return TargetCheck(items, hold_met, "hold longer", step, f"longest hold {items[0].text}")
+    return TargetCheck(items, hold_met, "hold longer", step,
+                       f"{holds} {_plural(holds, 'hold', 'holds')}, the longest {items[0].text}")
 
 
 def _leg_swing(summary: Mapping[str, Any], side: Any, t: Targets) -> TargetCheck:
@@ -109,7 +110,9 @@ def _leg_swing(summary: Mapping[str, Any], side: Any, t: Targets) -> TargetCheck
                 "are enough before a run.")
     else:
         step = "Good set: now swing the other leg the same number of times."
-    return TargetCheck(tuple(items), count_met, "do more swings", step, items[0].text + _leg(side))
+    return TargetCheck(tuple(items), count_met, "do more swings", step,
+                       f"{n} {_plural(n, 'swing', 'swings')} of {t.swings_per_leg_min}-{t.swings_per_leg_max}"
+                       + _leg(side))
 
 
 def _curl_hip_lift(summary: Mapping[str, Any], side: Any, t: Targets) -> TargetCheck:
@@ -125,7 +128,8 @@ def _curl_hip_lift(summary: Mapping[str, Any], side: Any, t: Targets) -> TargetC
         step = f"Next time, do a set of {t.reps_min}-{t.reps_max} slow reps, then switch legs."
     else:
         step = "Good set: do the same with the other leg."
-    return TargetCheck(tuple(items), met, "do more reps", step, items[0].text + _leg(side))
+    return TargetCheck(tuple(items), met, "do more reps", step,
+                       f"{n} {_plural(n, 'rep', 'reps')} of {t.reps_min}-{t.reps_max}" + _leg(side))
 
 
 _CHECKS = {"origin-stretch": _origin_stretch, "leg-swing": _leg_swing, "curl-hip-lift": _curl_hip_lift}
