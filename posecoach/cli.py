@@ -154,8 +154,12 @@ def _analyze_one(job: tuple[str, str, str, str, bool, bool, MediaLimits]) -> dic
 def _summary_line(path: Path, out_dir: Path, report: dict[str, object]) -> str:
     verdict = report.get("verdict", {}) if isinstance(report.get("verdict"), dict) else {}
     headline = verdict.get("headline", "") if isinstance(verdict, dict) else ""
-    faults = sorted({f["code"] for f in report.get("faults", [])})  # type: ignore[index,union-attr]
-    return (f"{path.name}: {report.get('exercise')} | {headline}"
+    from posecoach.exercises import title_of
+    from posecoach.presentation import fault_label
+
+    # The runner's words, as on the result page: the exercise's title and the faults' labels.
+    faults = sorted({fault_label(f["code"]).lower() for f in report.get("faults", [])})  # type: ignore[index,union-attr]
+    return (f"{path.name}: {title_of(str(report.get('exercise')))} | {headline}"
             f"{' | faults: ' + ', '.join(faults) if faults else ' | no faults'}\n  -> {out_dir}/report.html")
 
 
