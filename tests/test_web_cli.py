@@ -9,7 +9,10 @@ import pytest
 
 from posecoach.history import HistoryStore, db_path_for
 from posecoach.web.cli import (
-    add_history_arguments, add_serve_arguments, run_history, settings_from_args,
+    add_history_arguments,
+    add_serve_arguments,
+    run_history,
+    settings_from_args,
 )
 from tests.test_history import CURL, ORIGIN, SWING
 

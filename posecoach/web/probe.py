@@ -36,7 +36,8 @@ def probe_isolated(path: Path, limits: MediaLimits, timeout_s: float = PROBE_TIM
            "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
     try:
         done = subprocess.run([sys.executable, "-m", "posecoach.web.probe", str(path)], env=env,
-                              stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout_s)
+                              stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout_s,
+                              check=False)
     except subprocess.TimeoutExpired:
         raise InputError(f"{path.name}: checking the file took longer than {timeout_s:g} s",
                          "send a shorter or smaller clip") from None
