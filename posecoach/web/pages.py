@@ -100,7 +100,16 @@ def result_page(session_id: str, request: Request, ctx: WebContext = Depends(get
                            other_side=ctx.history.other_side(session) if session.assessable else None)
     return render(request, "result.html", page="result", id=session_id, status=status,
                   job=job.to_dict() if job is not None else None, view=view,
-                  session=session, title=(job.filename if job is not None else "live session"))
+                  session=session, title=_title(job, session))
+
+
+def _title(job: Any, session: Any) -> str:
+    """The clip's own name; a live set or a report without one by its exercise."""
+    if job is not None:
+        return str(job.filename)
+    if session is not None and session.input_name != "–":
+        return str(session.input_name)
+    return title_of(session.exercise) if session is not None else "live session"
 
 
 def _history(ctx: WebContext, exercise: str, side: str) -> dict[str, Any]:
