@@ -158,15 +158,14 @@ def signature(a: ClipAnalysis) -> dict[str, object]:
 
 
 def mirrored_angle_gap(a: ClipAnalysis, b: ClipAnalysis) -> float:
-    """Largest difference (deg) between the two clips' event and summary angles.
-
-    Per-frame angles are compared through what the runner sees (events and the set's
-    metrics): a mirrored clip swaps which leg the model labels left on some frames."""
+    """Largest difference (deg) between the two clips' event angles (each hold, swing and
+    rep, by number). Per-frame angles are compared through what the runner sees: a
+    mirrored clip swaps which leg the model labels left on some frames."""
     def numbers(x: ClipAnalysis) -> dict[str, float]:
         out = {}
         for kind in ("holds", "swings", "reps"):
             for i, rec in enumerate(getattr(x.result, kind)):
-                for k, v in rec.items():
+                for k, v in rec.to_dict().items():
                     if k.endswith("_deg") and isinstance(v, (int, float)):
                         out[f"{kind}{i}.{k}"] = float(v)
         return out
