@@ -14,7 +14,9 @@ from pathlib import Path
 from types import ModuleType
 
 from posecoach.errors import InputError, PoseCoachError
+from posecoach.exercises.thresholds import ExerciseConfig, load_config
 from posecoach.limits import MediaLimits
+from posecoach.results import AnalysisOptions
 
 MODEL_CHOICES = ("lite", "full", "heavy")
 
@@ -108,6 +110,11 @@ def _install_web_runtime(models: ModuleType) -> int:
 
 
 # ---------------------------------------------------------------- analyze
+def add_config_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", metavar="FILE.toml",
+                        help="coaching threshold overrides (TOML; commented example: "
+                             "docs/thresholds.example.toml)")
+
 def _collect_inputs(raw: Sequence[str]) -> list[Path]:
     from posecoach.video_io import IMAGE_SUFFIXES, VIDEO_SUFFIXES
 
@@ -125,12 +132,12 @@ def _collect_inputs(raw: Sequence[str]) -> list[Path]:
     return found
 
 
-def _analyze_one(job: tuple[str, str, str, str, bool, bool, MediaLimits]) -> dict[str, object]:
+def _analyze_one(job: tuple[str, str, AnalysisOptions, bool, bool]) -> dict[str, object]:
     """Worker entry (also used in-process): analyse one input and write its outputs."""
-    from posecoach.analysis import AnalysisOptions, analyze_media
+    from posecoach.analysis import analyze_media
     from posecoach.report import write_outputs
 
-    path, out_dir, exercise, model, video, show_progress, limits = job
+    path, out_dir, options, video, show_progress = job
     bar = None
     callback = None
     if show_progress:
@@ -142,8 +149,7 @@ def _analyze_one(job: tuple[str, str, str, str, bool, bool, MediaLimits]) -> dic
             bar.total = total
             bar.update(done - bar.n)
     try:
-        analysis = analyze_media(path, AnalysisOptions(exercise=exercise, model=model, limits=limits),
-                                 callback)
+        analysis = analyze_media(path, options, callback)
     finally:
         if bar is not None:
             bar.close()
@@ -202,18 +208,25 @@ def _others_done(n: int) -> str:
     return "" if n == 0 else "the other input was analysed" if n == 1 else f"the other {n} were analysed"
 
 
+def _exercise_config(args: argparse.Namespace) -> ExerciseConfig:
+    """The coaching thresholds: defaults, overridden by the --config file if given."""
+    return load_config(Path(args.config)) if getattr(args, "config", None) else ExerciseConfig()
+
+
 def _cmd_analyze(args: argparse.Namespace) -> int:
     from posecoach.pose import resolve_model
     from posecoach.report.folders import choose_out_dirs
 
     limits = MediaLimits.from_env().replace(max_clip_s=args.max_clip_s)
+    options = AnalysisOptions(exercise=args.exercise, model=args.model, limits=limits,
+                              exercises=_exercise_config(args))
     inputs = _collect_inputs(args.inputs)
     many = len(inputs) > 1
     out_dirs = choose_out_dirs(inputs, args.out)
     show_progress = not args.quiet and not args.json and sys.stderr.isatty()
     # Install the model once, up front, rather than racing in the workers.
     resolve_model(args.model, progress=(lambda m: None) if args.quiet else _progress_line)
-    jobs = [(str(p), str(d), args.exercise, args.model, not args.no_video, show_progress, limits)
+    jobs = [(str(p), str(d), options, not args.no_video, show_progress)
             for p, d in zip(inputs, out_dirs)]
     results = _run_jobs(inputs, jobs, args.jobs, args.debug)
     failures = [(path, error) for path, _, _, error in results if error is not None]
@@ -297,6 +310,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p_an.add_argument("--exercise", choices=("auto", *exercise_ids()), default="auto")
     p_an.add_argument("--model", choices=MODEL_CHOICES, default="full")
+    add_config_argument(p_an)
     p_an.add_argument("--out", metavar="DIR", help="output folder (see above)")
     p_an.add_argument("--no-video", action="store_true", help="skip the annotated video")
     p_an.add_argument("--max-clip-s", type=float, metavar="S",

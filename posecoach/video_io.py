@@ -11,7 +11,6 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from typing import Any, TypeVar
@@ -22,6 +21,7 @@ import numpy as np
 
 from posecoach.errors import InputError
 from posecoach.limits import DEFAULT_LIMITS, MediaLimits
+from posecoach.media import MediaInfo
 
 T = TypeVar("T")
 
@@ -34,18 +34,6 @@ _LARGE_FRAME_THREADS = 4
 _MAX_STREAMS = 32
 # Time base of timed output videos: fine enough for 240 fps slow motion.
 TIMED_TIME_BASE = Fraction(1, 90_000)
-
-
-@dataclass(frozen=True)
-class MediaInfo:
-    path: str
-    kind: str            # "video" or "image"
-    fps: float
-    frames: int          # container's count (estimate for some formats); 1 for images
-    duration_s: float
-    width: int           # of the frames as decoded for analysis: after rotation and
-    height: int          # downscaling to MediaLimits.analysis_side_px
-    rotation: int        # clockwise degrees applied to the stored frames
 
 
 def _fail(path: Path, problem: str, hint: str = "") -> InputError:

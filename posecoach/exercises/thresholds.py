@@ -14,8 +14,10 @@ ConfigError; ``to_dict`` gives the effective values for every report.
 from __future__ import annotations
 
 import dataclasses
+import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TypeVar
 
 from posecoach.errors import ConfigError
@@ -178,6 +180,25 @@ class ExerciseConfig:
         """The effective values one analyser uses (for its result / the report)."""
         return {"common": dataclasses.asdict(self.common), "cues": dataclasses.asdict(self.cues),
                 exercise_slice: dataclasses.asdict(getattr(self, exercise_slice))}
+
+
+def load_config(path: Path) -> ExerciseConfig:
+    """Threshold overrides from a TOML file whose tables are ExerciseConfig's sections
+    ([common], [origin_stretch], ...); ConfigError for an unreadable file, invalid TOML or
+    an unknown key. Commented example: docs/thresholds.example.toml."""
+    hint = "see docs/thresholds.example.toml for the sections and keys"
+    try:
+        text = Path(path).read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read the config file {path} ({exc})", hint) from exc
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})", hint) from exc
+    try:
+        return ExerciseConfig.from_dict(data)
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc.message}", exc.hint) from exc
 
 
 T = TypeVar("T")

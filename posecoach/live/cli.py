@@ -38,6 +38,9 @@ def add_live_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPars
     from posecoach.exercises import exercise_ids
 
     parser.add_argument("--exercise", required=True, choices=exercise_ids())
+    parser.add_argument("--config", metavar="FILE.toml",
+                        help="coaching threshold overrides (TOML; commented example: "
+                             "docs/thresholds.example.toml)")
     parser.add_argument("--camera", default="0", metavar="INDEX|PATH|URL",
                         help="camera index (default 0) or /dev/videoN, a video file (played in real time) or a "
                              "stream URL such as http://phone:8080/video")
@@ -88,6 +91,7 @@ def _out_dir(out: str | None) -> Path | None:
 
 
 def options_from_args(args: argparse.Namespace) -> LiveOptions:
+    from posecoach.exercises.thresholds import ExerciseConfig, load_config
     from posecoach.live.framing import FramingConfig
     from posecoach.live.session import LiveOptions
 
@@ -97,7 +101,8 @@ def options_from_args(args: argparse.Namespace) -> LiveOptions:
         exercise=args.exercise, camera=str(args.camera), model=args.model, mirror=args.mirror,
         voice=args.voice, record=args.record, headless=args.headless,
         out_dir=_out_dir(args.out), duration_s=args.duration,
-        pace=not args.no_pace, framing=FramingConfig(enabled=not args.no_countdown))
+        pace=not args.no_pace, framing=FramingConfig(enabled=not args.no_countdown),
+        exercises=load_config(Path(args.config)) if getattr(args, "config", None) else ExerciseConfig())
 
 
 def run_live(args: argparse.Namespace) -> int:

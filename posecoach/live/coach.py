@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from posecoach import exercises
 from posecoach.exercises.base import ExerciseAnalyser, ExerciseResult, FrameFeedback
+from posecoach.exercises.thresholds import ExerciseConfig
 from posecoach.landmarks import PoseFrame
 from posecoach.live.framing import FramingConfig, FramingGate, FramingStatus
 from posecoach.pipeline import FrameMeasurer, LiveSmoother, MeasureConfig, Measurement
@@ -58,8 +59,9 @@ class LiveCoach:
     """Stateful per-frame coaching for one exercise (see module docstring)."""
 
     def __init__(self, exercise: str, measure: MeasureConfig = _MEASURE,
-                 framing: FramingConfig = _FRAMING) -> None:
+                 framing: FramingConfig = _FRAMING, config: ExerciseConfig | None = None) -> None:
         self._exercise = exercise
+        self._config = config or ExerciseConfig()
         self._measure_config = measure
         self._gate = FramingGate(framing)
         self._number = 0
@@ -76,7 +78,7 @@ class LiveCoach:
 
     def _new_set(self) -> SetRecord:
         self._number += 1
-        return SetRecord(self._number, exercises.create(self._exercise))
+        return SetRecord(self._number, exercises.create(self._exercise, self._config))
 
     def _new_tracking(self) -> None:
         self._measurer = FrameMeasurer(self._measure_config)

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
+from posecoach.exercises.thresholds import ExerciseConfig
 from posecoach.landmarks import PoseFrame
 from posecoach.live.coach import CoachStep, LiveCoach, SetRecord, shift_time
 from posecoach.live.display import Command
@@ -38,8 +39,9 @@ class CoachFeed:
     """Pose frames in, coach steps out (None while paused); see the module docstring."""
 
     def __init__(self, exercise: str, measure: MeasureConfig = MeasureConfig(),
-                 framing: FramingConfig = FramingConfig()) -> None:
-        self._coach = LiveCoach(exercise, measure, framing)  # checks the exercise id first
+                 framing: FramingConfig = FramingConfig(),
+                 config: ExerciseConfig | None = None) -> None:
+        self._coach = LiveCoach(exercise, measure, framing, config)  # checks the exercise id first
         self._finished: list[SetRecord] = []
         self._commands: queue.SimpleQueue[Command] = queue.SimpleQueue()
         self._paused_at: float | None = None

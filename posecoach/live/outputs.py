@@ -20,9 +20,9 @@ from typing import Any
 
 import numpy as np
 
-from posecoach.analysis import AnalysisOptions, ClipAnalysis
+from posecoach.results import AnalysisOptions, ClipAnalysis
 from posecoach.live.coach import SetRecord
-from posecoach.video_io import MediaInfo
+from posecoach.media import MediaInfo
 
 LIVE_KIND = "video"  # report.schema.json knows video|image; a live session is a video stream
 DEFAULT_OUT_ROOT = Path("posecoach-out")

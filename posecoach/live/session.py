@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from posecoach.analysis import AnalysisOptions
+from posecoach.exercises.thresholds import ExerciseConfig
 from posecoach.live.coach import CoachStep
 from posecoach.live.display import Command, CvWindow, Display, NullDisplay
 from posecoach.live.feed import CoachFeed, FramePoser, PoseDetector
@@ -47,6 +47,7 @@ from posecoach.live.sources import (
 from posecoach.live.voice import CueSpeaker, Voice, find_engine
 from posecoach.pipeline import MeasureConfig
 from posecoach.render import Annotator
+from posecoach.results import AnalysisOptions
 from posecoach.sample import PoseSample
 
 __all__ = ["LiveOptions", "LiveSession", "LiveStep", "LiveSummary", "PoseDetector"]
@@ -74,6 +75,7 @@ class LiveOptions:
     history_db: Path | None = None
     stall_s: float = 10.0             # no frame for this long: the camera stopped delivering
     count_people: bool = True         # look for a second person every 2 s (own thread)
+    exercises: ExerciseConfig = field(default_factory=ExerciseConfig)  # coaching thresholds
 
     def wants_mask(self) -> bool:
         return AnalysisOptions(exercise=self.exercise, segmentation=self.segmentation).wants_mask()
@@ -81,7 +83,8 @@ class LiveOptions:
     def analysis_options(self) -> AnalysisOptions:
         """The settings this session analyses with, as `analyze` would write them."""
         return AnalysisOptions(exercise=self.exercise, model=self.model,
-                               segmentation=self.wants_mask(), measure=self.measure)
+                               segmentation=self.wants_mask(), measure=self.measure,
+                               exercises=self.exercises)
 
 
 @dataclass(frozen=True)
@@ -122,7 +125,8 @@ class LiveSession:
                  estimator: PoseDetector | None = None, display: Display | None = None,
                  voice: Voice | None = None) -> None:
         self._options = options
-        self._feed = CoachFeed(options.exercise, options.measure, options.framing)  # checks the id first
+        self._feed = CoachFeed(options.exercise, options.measure, options.framing,  # checks the id first
+                               options.exercises)
         self._source = source if source is not None else open_source(options.camera, pace=options.pace)
         self._notices: list[str] = []
         try:

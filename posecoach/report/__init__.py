@@ -38,6 +38,7 @@ from posecoach.report.html import render_html
 from posecoach.report.plots import Chart, make_charts
 from posecoach.report.poster import POSTER, poster_time, write_poster
 from posecoach.report.tables import write_angles_csv
+from posecoach.results import ClipAnalysis
 
 __all__ = ["SCHEMA_VERSION", "Chart", "build_report", "load_schema", "verdict", "write_outputs"]
 
@@ -48,7 +49,7 @@ REPORT_JSON, REPORT_HTML, ANGLES_CSV = "report.json", "report.html", "angles.csv
 VIDEO, IMAGE, PLOTS = "annotated.mp4", "annotated.jpg", "plots"
 
 
-def _time_span(analysis: Any) -> tuple[float, float]:
+def _time_span(analysis: ClipAnalysis) -> tuple[float, float]:
     samples = analysis.samples
     if not samples:
         return 0.0, max(float(analysis.info.duration_s or 0.0), 0.0)
@@ -57,7 +58,7 @@ def _time_span(analysis: Any) -> tuple[float, float]:
     return t0, max(t1 + step, t0 + 1e-3)
 
 
-def _write_media(analysis: Any, folder: Path, progress: Progress | None) -> dict[str, str]:
+def _write_media(analysis: ClipAnalysis, folder: Path, progress: Progress | None) -> dict[str, str]:
     from posecoach.render import render_image, render_video
 
     info = analysis.info
@@ -82,7 +83,7 @@ def _adopt_video(source: Path, folder: Path) -> dict[str, str]:
     return {"kind": "video", "src": VIDEO}
 
 
-def write_outputs(analysis: Any, out_dir: Path | str, video: bool = True,
+def write_outputs(analysis: ClipAnalysis, out_dir: Path | str, video: bool = True,
                   progress: Progress | None = None,
                   annotated_video: Path | None = None) -> dict[str, Any]:
     """Write every output of `analysis` (a ClipAnalysis) into `out_dir`, atomically.

@@ -23,6 +23,8 @@ import numpy as np
 from posecoach.exercises import SPECS, ExerciseSpec, find_spec, title_of
 from posecoach.exercises.base import ExerciseResult, Fault, json_safe
 from posecoach.exercises.targets import check_targets
+from posecoach.exercises.thresholds import ExerciseConfig
+from posecoach.results import ClipAnalysis
 
 SCHEMA_VERSION = "1.0"
 GOOD, NEEDS_WORK, NOT_ASSESSABLE = "good", "needs_work", "not_assessable"
@@ -116,7 +118,7 @@ def _good_headline(result: ExerciseResult) -> str:
     return f"Good form: {_count_phrase(_events(result), result.exercise)}{detail}, no faults found."
 
 
-def judged_share(analysis: Any) -> float:
+def judged_share(analysis: ClipAnalysis) -> float:
     """Share of frames on which form was judged (good_form not None)."""
     fb = analysis.feedback
     if not fb:
@@ -124,7 +126,7 @@ def judged_share(analysis: Any) -> float:
     return float(np.mean([f.good_form is not None for f in fb]))
 
 
-def verdict(analysis: Any) -> dict[str, Any]:
+def verdict(analysis: ClipAnalysis) -> dict[str, Any]:
     """{status, headline (one sentence), details [...]} from the analysis."""
     result: ExerciseResult = analysis.result
     ex = result.exercise
@@ -184,15 +186,12 @@ def _summary_dict(result: ExerciseResult) -> Mapping[str, Any]:
     return summary.to_dict() if hasattr(summary, "to_dict") else summary if isinstance(summary, Mapping) else {}
 
 
-def _config(analysis: Any) -> Any:
-    from posecoach.exercises.thresholds import ExerciseConfig
-
-    options = getattr(analysis, "options", None)
-    config = getattr(analysis, "config", None) or getattr(options, "config", None)
-    return config if isinstance(config, ExerciseConfig) else ExerciseConfig()
+def _config(analysis: ClipAnalysis) -> ExerciseConfig:
+    """The thresholds the analysis ran with (its options carry them)."""
+    return analysis.options.exercises
 
 
-def _detected_seconds(analysis: Any) -> float:
+def _detected_seconds(analysis: ClipAnalysis) -> float:
     t = np.array([m.t_s for m in analysis.measurements if m.detected])
     if t.size < 2:
         return 0.0
@@ -214,28 +213,21 @@ def _versions() -> dict[str, str | None]:
             "python": platform.python_version()}
 
 
-def effective_settings(analysis: Any) -> dict[str, Any]:
-    """The configuration that produced this analysis (defaults where the analysis does
-    not carry its own options/config)."""
-    from posecoach.analysis import AnalysisOptions
-    from posecoach.exercises.thresholds import ExerciseConfig
-
-    options = getattr(analysis, "options", None)
-    if options is None:
-        options = AnalysisOptions(exercise=analysis.exercise, model=analysis.model)
-    config = getattr(analysis, "config", None) or getattr(options, "config", None) or ExerciseConfig()
-    settings = {f.name: getattr(options, f.name) for f in dataclasses.fields(options)}
+def effective_settings(analysis: ClipAnalysis) -> dict[str, Any]:
+    """The configuration that produced this analysis: its options, every coaching
+    threshold (`exercises`) and whether the segmentation mask was computed."""
+    options = analysis.options
+    settings: dict[str, Any] = {f.name: getattr(options, f.name) for f in dataclasses.fields(options)}
     settings["exercise"] = analysis.exercise
     settings["model"] = analysis.model
-    settings["segmentation"] = options.wants_mask() if hasattr(options, "wants_mask") else None
+    settings["segmentation"] = options.wants_mask()
     settings = {k: (dataclasses.asdict(v) if dataclasses.is_dataclass(v) and not isinstance(v, type)
                     else v) for k, v in settings.items()}
-    settings["exercises"] = config.to_dict() if hasattr(config, "to_dict") else json_safe(config)
     safe: dict[str, Any] = json_safe(settings)
     return safe
 
 
-def build_report(analysis: Any, files: Mapping[str, Any] | None = None,
+def build_report(analysis: ClipAnalysis, files: Mapping[str, Any] | None = None,
                  generated_at: dt.datetime | None = None) -> dict[str, Any]:
     """report.json as a dict (see report.schema.json)."""
     info, result = analysis.info, analysis.result
@@ -281,6 +273,6 @@ def _rounded(value: Any, ndigits: int = 1) -> float | None:
     return round(float(value), ndigits)
 
 
-def _good_share(analysis: Any) -> float | None:
+def _good_share(analysis: ClipAnalysis) -> float | None:
     judged = [f.good_form for f in analysis.feedback if f.good_form is not None]
     return round(float(np.mean(judged)), 4) if judged else None

@@ -21,6 +21,7 @@ from matplotlib.figure import Figure
 from posecoach.exercises import find_spec
 from posecoach.kinematics import ANGLE_INDEX
 from posecoach.presentation import fault_label
+from posecoach.results import ClipAnalysis
 
 DPI = 100
 GOOD, FIX, STOP, NEUTRAL, GREY = "#28a745", "#ff8c00", "#e03c32", "#3b82f6", "#9aa0a6"
@@ -61,23 +62,23 @@ def _figure(height_in: float = 3.4) -> tuple[Figure, Any]:
     return fig, ax
 
 
-def _side(analysis: Any) -> str:
+def _side(analysis: ClipAnalysis) -> str:
     return analysis.result.working_side or analysis.near_side or "left"
 
 
-def _angle_series(analysis: Any) -> list[str]:
+def _angle_series(analysis: ClipAnalysis) -> list[str]:
     spec, side = find_spec(analysis.exercise), _side(analysis)
     if spec is not None:
         return spec.angles_for(side)
     return ["trunk_inclination", f"hip_flexion_{side}", f"knee_flexion_{side}"]
 
 
-def _noun(analysis: Any) -> str:
+def _noun(analysis: ClipAnalysis) -> str:
     spec = find_spec(analysis.exercise)
     return spec.event_noun[1] if spec is not None else "events"
 
 
-def _time_and_angles(analysis: Any) -> tuple[np.ndarray, np.ndarray]:
+def _time_and_angles(analysis: ClipAnalysis) -> tuple[np.ndarray, np.ndarray]:
     t = np.array([s.t_s for s in analysis.samples], dtype=float)
     a = np.array([s.angles for s in analysis.samples], dtype=float).reshape(len(t), -1)
     return t, a
@@ -91,7 +92,7 @@ def _num(v: Any) -> float | None:
     return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) else None
 
 
-def angles_chart(analysis: Any) -> Chart | None:
+def angles_chart(analysis: ClipAnalysis) -> Chart | None:
     t, a = _time_and_angles(analysis)
     if t.size == 0 or not np.isfinite(a).any():
         return None
@@ -161,13 +162,13 @@ def _runs(values: Sequence[Any]) -> list[tuple[int, int, Any]]:
     return out
 
 
-def _holds_only(analysis: Any) -> bool:
+def _holds_only(analysis: ClipAnalysis) -> bool:
     """Whether good form counts only inside the events (an exercise of holds: its totals do)."""
     spec = find_spec(analysis.exercise)
     return spec is not None and spec.events_name == "holds"
 
 
-def _form_states(analysis: Any, t: np.ndarray, ends: np.ndarray) -> list[bool | None]:
+def _form_states(analysis: ClipAnalysis, t: np.ndarray, ends: np.ndarray) -> list[bool | None]:
     """Per frame: good form (True), needs fixing (False) or not judged (None). A frame inside
     a fault span is never good form, whatever the per-frame state said, so the good-form lane
     cannot be green under a red fault; for the stretch only frames inside holds count, as in
@@ -186,7 +187,7 @@ def _form_states(analysis: Any, t: np.ndarray, ends: np.ndarray) -> list[bool | 
     return form
 
 
-def timeline_chart(analysis: Any) -> Chart | None:
+def timeline_chart(analysis: ClipAnalysis) -> Chart | None:
     """Form state per frame, events, each fault and the recording problems as rows."""
     t = np.array([s.t_s for s in analysis.samples], dtype=float)
     if t.size < 2:
@@ -230,7 +231,7 @@ def timeline_chart(analysis: Any) -> Chart | None:
     return Chart("timeline.png", title, caption, _png(fig))
 
 
-def swings_chart(analysis: Any) -> Chart | None:
+def swings_chart(analysis: ClipAnalysis) -> Chart | None:
     amps = [_num(s.amplitude_deg) for s in analysis.result.swings]
     pts = [(i + 1, a) for i, a in enumerate(amps) if a is not None]
     if not pts:
@@ -253,7 +254,7 @@ def swings_chart(analysis: Any) -> Chart | None:
     return Chart("swings.png", "Swing amplitude", caption + ".", _png(fig))
 
 
-def reps_chart(analysis: Any) -> Chart | None:
+def reps_chart(analysis: ClipAnalysis) -> Chart | None:
     """Knee range of each rep (lowest to highest flexion within the rep) and the thigh lift."""
     reps = analysis.result.reps
     if not reps:
@@ -290,7 +291,7 @@ def reps_chart(analysis: Any) -> Chart | None:
 EXTRA_CHARTS = {"swings": swings_chart, "reps": reps_chart}
 
 
-def make_charts(analysis: Any) -> list[Chart]:
+def make_charts(analysis: ClipAnalysis) -> list[Chart]:
     """The angles and timeline charts, plus the extra charts of the exercise's spec."""
     spec = find_spec(analysis.exercise)
     makers = [angles_chart, timeline_chart]

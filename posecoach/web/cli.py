@@ -53,6 +53,9 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--token", default=os.environ.get("POSECOACH_TOKEN"),
                         help="require this access token (Bearer header, or open /?token=... once in the "
                              "browser); default $POSECOACH_TOKEN")
+    parser.add_argument("--config", metavar="FILE.toml",
+                        help="coaching threshold overrides for every analysis (TOML; commented "
+                             "example: docs/thresholds.example.toml)")
     parser.add_argument("--queue", default=os.environ.get("POSECOACH_QUEUE", "local"), metavar="URL",
                         help="where jobs wait: 'local' runs them on this machine; "
                              "redis://[:PASSWORD@]HOST:PORT/DB queues them for `posecoach worker` on any "
@@ -93,12 +96,18 @@ def settings_from_args(args: argparse.Namespace) -> ServeSettings:
     queue_url = _queue_url(args.queue)
     if args.storage and queue_url is None:
         raise ConfigError("--storage is for jobs on Redis", "add --queue redis://HOST:PORT/DB, or drop --storage")
+    config = getattr(args, "config", None)
+    if config:
+        from posecoach.exercises.thresholds import load_config
+
+        load_config(Path(config))   # a bad file stops the start, not every job
     return ServeSettings(
         data_dir=_data_dir(args.data_dir), workers=args.workers,
         max_upload_bytes=int(args.max_upload_mb * 1024 * 1024), token=args.token or None,
         runner=DEFAULT_RUNNER, allowed_hosts=(*LOOPBACK_HOSTS, args.host) if loopback else None,
         queue_url=queue_url, storage_dir=Path(args.storage) if args.storage else None,
-        limits=MediaLimits.from_env().replace(max_clip_s=args.max_clip_s), job_timeout_s=args.job_timeout_s)
+        limits=MediaLimits.from_env().replace(max_clip_s=args.max_clip_s), job_timeout_s=args.job_timeout_s,
+        config_path=Path(config).resolve() if config else None)
 
 
 def _prepare_model() -> None:

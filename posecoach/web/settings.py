@@ -57,6 +57,7 @@ class ServeSettings:
     isolation: str = "process"
     allowed_hosts: tuple[str, ...] | None = None
     poll_s: float = 0.2
+    config_path: Path | None = None    # --config: threshold overrides, read by each analysis
     queue_url: str | None = None
     storage_dir: Path | None = None
     limits: MediaLimits = field(default_factory=MediaLimits)

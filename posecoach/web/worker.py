@@ -152,6 +152,11 @@ def analyse(job_id: str, input_path: Path, exercise: str, out_dir: Path,
                                 "has the details)")
 
 
+# The threshold-overrides file a worker process analyses with (set from `serve --config`
+# for local workers; set it in a Redis worker's environment for `posecoach worker`).
+CONFIG_ENV = "POSECOACH_CONFIG"
+
+
 def this_worker() -> str:
     """The name a job's record shows for the process that ran it."""
     return worker_name(socket.gethostname(), os.getpid())
@@ -206,8 +211,11 @@ def _exit_with_parent(parent: int) -> None:
 class _Process:
     """A worker interpreter, with the is_alive/exitcode/terminate surface of a Thread's peer."""
 
-    def __init__(self, args: tuple[str, ...], limits: MediaLimits) -> None:
+    def __init__(self, args: tuple[str, ...], limits: MediaLimits,
+                 config_path: Path | None = None) -> None:
         env = {**os.environ, **limits_env(limits)}     # the runner decodes under the server's limits
+        if config_path is not None:   # serve --config: the runner reads it (web/runner.py)
+            env[CONFIG_ENV] = str(config_path)
         # The child imports what the parent can (e.g. a runner module found via sys.path).
         env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
         self._popen = subprocess.Popen([sys.executable, "-m", "posecoach.web.worker", *args],
@@ -361,7 +369,7 @@ class Supervisor:
                     handle.start()
                 else:
                     assert isinstance(settings.runner, str)
-                    handle = _Process(args, settings.limits)   # type: ignore[arg-type]
+                    handle = _Process(args, settings.limits, settings.config_path)  # type: ignore[arg-type]
             except (OSError, RuntimeError):   # cannot start a process: fail this job, keep serving
                 error_id = log_failure(settings.logs_dir, job.id)
                 self._queue.fail(job.id, f"could not start the analysis (error id {error_id}); try again later")
