@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # runnable as a script from a checkout
     sys.path.insert(0, str(ROOT))
 
-from posecoach.kinematics import ANGLE_INDEX, facing_sign, measure  # noqa: E402
+from posecoach.kinematics import ANGLE_INDEX, facing_sign, frame_kinematics  # noqa: E402
 from posecoach.landmarks import PoseFrame  # noqa: E402
 from posecoach.video_io import iter_frames  # noqa: E402
 
@@ -97,7 +97,7 @@ def evaluate(video: Path, truth: dict, model: str) -> tuple[ClipResult, dict[str
     errs: dict[str, np.ndarray] = {}
     for key in COMPARED:
         name = key.replace("near", near)
-        est = np.array([measure(f, facing=facing).angles[ANGLE_INDEX[name]] for f in frames])
+        est = np.array([frame_kinematics(f, facing=facing).angles[ANGLE_INDEX[name]] for f in frames])
         ref = np.array([np.nan if tf["angles"][name] is None else tf["angles"][name]
                         for tf in truth["frames"][:n]], dtype=float)
         errs[key] = np.abs(est - ref)

@@ -25,7 +25,7 @@ DEFAULT_CLIPS = (ROOT / "sample_videos" / "leg_swing_good_right.mp4",
 TARGET_P95_MS, TARGET_FPS = 100.0, 25.0
 
 
-def measure(video: Path, model: str, seconds: float, exercise: str) -> dict[str, float]:
+def measure_latency(video: Path, model: str, seconds: float, exercise: str) -> dict[str, float]:
     from posecoach.live import LiveOptions, LiveSession
     from posecoach.live.framing import FramingConfig
 
@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'model':<6} {'p50 ms':>7} {'p95 ms':>7} {'fps':>6} {'frames captured/analysed/dropped':>34}")
     ok = True
     for model in args.model or ["lite", "full"]:
-        r = measure(video, model, args.seconds, args.exercise)
+        r = measure_latency(video, model, args.seconds, args.exercise)
         print(f"{model:<6} {r['p50_ms']:>7.1f} {r['p95_ms']:>7.1f} {r['fps']:>6.1f} "
               f"{r['captured']:>18.0f}/{r['analysed']:.0f}/{r['dropped']:.0f}")
         if model == "lite":

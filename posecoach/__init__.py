@@ -9,9 +9,9 @@ Public entry points:
 
 - ``posecoach.analysis.analyze_media(path, AnalysisOptions(...)) -> ClipAnalysis``
 - ``posecoach.report.write_outputs(analysis, out_dir)``
-- ``posecoach.pose.PoseEstimator.for_images / for_video / for_live``
+- ``posecoach.pose.PoseEstimator.for_images / for_video``
 - ``posecoach.kinematics.angles_from_points`` and ``measure`` (angle definitions: docs/angles.md)
-- ``posecoach.models.install / list_models / ensure_model``
+- ``posecoach.models.install / list_models / ensure_model`` (provisioning; ``posecoach.pose.resolve_model`` installs and verifies on first use)
 
 Importing the package has no side effects; nothing here prints.
 """

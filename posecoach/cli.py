@@ -64,13 +64,15 @@ def _progress_line(message: str) -> None:
 # ---------------------------------------------------------------- models
 def _cmd_models(args: argparse.Namespace) -> int:
     from posecoach import models
+    from posecoach.pose import verify_bundle
 
     if args.models_cmd == "install":
         variants = models.VARIANTS if args.variant == "all" else (args.variant,)
         failures = 0
         for variant in variants:
             try:
-                m = models.install(variant, force=args.force, progress=_progress_line)
+                m = models.install(variant, force=args.force, progress=_progress_line,
+                                   verify=verify_bundle)
                 print(f"{m.variant}: {m.path} ({m.size_bytes / 1e6:.1f} MB, {m.source})")
             except PoseCoachError as exc:
                 if args.variant != "all" or variant == "full":

@@ -249,8 +249,8 @@ class FrameKinematics:
         return float(self.angles[ANGLE_INDEX[name]])
 
 
-def measure(frame: PoseFrame, facing: int | None = None,
-            min_visibility: float = DEFAULT_MIN_VISIBILITY) -> FrameKinematics:
+def frame_kinematics(frame: PoseFrame, facing: int | None = None,
+                     min_visibility: float = DEFAULT_MIN_VISIBILITY) -> FrameKinematics:
     """Angles of one frame. `facing` overrides the per-frame estimate (a clip-level or
     tracked value is steadier); landmarks below `min_visibility` give NaN."""
     nan = np.full(len(ANGLE_NAMES), np.nan)

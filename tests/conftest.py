@@ -15,9 +15,9 @@ os.environ.setdefault("GLOG_minloglevel", "2")
 
 @pytest.fixture(scope="session")
 def full_model() -> Path:
-    from posecoach.models import ensure_model
+    from posecoach.pose import resolve_model
 
-    return ensure_model("full")
+    return resolve_model("full")
 
 
 CHROMIUM = Path("/usr/bin/chromium")  # Debian's package; never a downloaded browser

@@ -59,7 +59,7 @@ def test_missing_landmark_gives_nan_not_a_number():
 
 def test_low_visibility_is_gated_to_nan():
     frame = frame_from_xy(side_pose(30, 0, 0), visibility=0.2)
-    kin = k.measure(frame)
+    kin = k.frame_kinematics(frame)
     assert np.isnan(kin.angles).all()
 
 
@@ -134,5 +134,5 @@ def test_world_angles_are_sagittal_whatever_the_camera_yaw(facing, yaw):
     frame = frame_from_xy(xy)
     world = _world_from_xy(xy, facing, yaw)
     frame = type(frame)(frame.t_s, frame.width, frame.height, frame.image, world, None, 1)
-    kin = k.measure(frame, facing=facing)
+    kin = k.frame_kinematics(frame, facing=facing)
     np.testing.assert_allclose(kin.angles_3d, kin.angles, atol=1e-6)

@@ -13,6 +13,7 @@ from mediapipe.tasks.metadata import schema_py_generated as tfb
 
 from posecoach import models
 from posecoach.errors import ModelError
+from posecoach.pose import verify_bundle
 from posecoach.tflite_bundle import DETECTOR_ENTRY, LANDMARKS_ENTRY, read_bundle_alignment
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,7 +46,7 @@ def _normalization(model_bytes: bytes) -> tuple[float, float]:
 
 
 def test_full_builds_from_the_registry_wheel_without_official_urls(models_dir):
-    installed = models.install("full", progress=lambda m: None)
+    installed = models.install("full", progress=lambda m: None, verify=verify_bundle)
     path = Path(installed.path)
     assert path.parent == models_dir and path.exists()
     assert installed.source.startswith("built from PyPI mediapipe==0.10.14")
@@ -62,34 +63,34 @@ def test_official_source_is_tried_first(models_dir, monkeypatch):
     tried = []
     monkeypatch.delenv("POSECOACH_OFFLINE")
     monkeypatch.setattr(models, "_download_official", lambda v, dest: tried.append(v) or False)
-    models.install("full")
+    models.install("full", verify=verify_bundle)
     assert tried == ["full"]
 
 
 def test_unknown_variant_is_a_clear_error():
     with pytest.raises(ModelError, match="unknown model variant"):
-        models.install("huge")
+        models.install("huge", verify=verify_bundle)
 
 
 def test_lite_without_npm_says_how_to_get_it(models_dir, monkeypatch):
     monkeypatch.setattr(models.shutil, "which", lambda name: None)
     with pytest.raises(ModelError, match="npm"):
-        models.install("lite")
+        models.install("lite", verify=verify_bundle)
 
 
 def test_installed_only_on_first_use(models_dir):
     messages: list[str] = []
-    path = models.ensure_model("full", progress=messages.append)
+    path = models.ensure_model("full", progress=messages.append, verify=verify_bundle)
     assert path.exists() and any("installing" in m for m in messages)
     messages.clear()
-    models.ensure_model("full", progress=messages.append)
+    models.ensure_model("full", progress=messages.append, verify=verify_bundle)
     assert messages == []
 
 
 def test_broken_bundle_is_not_declared_installed(models_dir, monkeypatch):
     monkeypatch.setattr(models, "build_pose_bundle", lambda d, l, out: out.write_bytes(b"junk"))
     with pytest.raises(ModelError, match="failed to load"):
-        models.install("full")
+        models.install("full", verify=verify_bundle)
     assert not models.bundle_path("full").exists()
 
 

@@ -15,14 +15,14 @@ from tests.builders import frame_from_xy, side_pose
 
 
 def test_measurer_gives_angles_facing_and_view():
-    m = FrameMeasurer().measure(frame_from_xy(side_pose(60, 5, -5, facing=-1)))
+    m = FrameMeasurer().measurement_of(frame_from_xy(side_pose(60, 5, -5, facing=-1)))
     assert m.detected and m.view == View.SIDE and m.facing == -1
     assert m.angles[ANGLE_INDEX["trunk_inclination"]] == pytest.approx(60, abs=1e-6)
     assert m.angles[ANGLE_INDEX["hip_flexion_left"]] == pytest.approx(65, abs=1e-6)
 
 
 def test_no_person_is_an_empty_measurement():
-    m = FrameMeasurer().measure(PoseFrame.empty(0.0, 640, 480))
+    m = FrameMeasurer().measurement_of(PoseFrame.empty(0.0, 640, 480))
     assert not m.detected and np.isnan(m.angles).all() and m.num_people == 0
 
 
@@ -54,7 +54,7 @@ def test_leg_swap_guard_undoes_a_one_frame_label_swap():
 def test_offline_and_live_paths_agree_on_a_steady_pose():
     measurer = FrameMeasurer()
     frames = [frame_from_xy(side_pose(70, 10, 0), t_s=i / 30) for i in range(60)]
-    ms = [measurer.measure(f) for f in frames]
+    ms = [measurer.measurement_of(f) for f in frames]
     offline = smooth_clip(ms, 1280, 720)
     live = LiveSmoother()
     online = [live.update(m, measurer.facing, 1280, 720) for m in ms]

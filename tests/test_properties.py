@@ -56,7 +56,7 @@ def test_measurement_and_smoothing_survive_any_sequence(frames):
             image = swap_sides(image)
         frame = (PoseFrame(i / 30, 640, 480, image, num_people=1) if present
                  else PoseFrame.empty(i / 30, 640, 480))
-        ms.append(measurer.measure(frame))
+        ms.append(measurer.measurement_of(frame))
     samples = smooth_clip(ms, 640, 480)
     assert len(samples) == len(frames)
     for s in samples:

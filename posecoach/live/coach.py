@@ -85,7 +85,7 @@ class LiveCoach:
         self._smoother = LiveSmoother(self._measure_config)
 
     def update(self, frame: PoseFrame) -> CoachStep:
-        m = self._measurer.measure(frame)
+        m = self._measurer.measurement_of(frame)
         sample = self._smoother.update(m, self._measurer.facing, frame.width, frame.height)
         status = self._gate.update(m)
         feedback = None

@@ -23,10 +23,11 @@ import numpy as np
 from posecoach.results import AnalysisOptions, ClipAnalysis
 from posecoach.live.coach import SetRecord
 from posecoach.media import MediaInfo
+from posecoach.output_files import VIDEO
 
 LIVE_KIND = "video"  # report.schema.json knows video|image; a live session is a video stream
 DEFAULT_OUT_ROOT = Path("posecoach-out")
-VIDEO_NAME = "annotated.mp4"
+VIDEO_NAME = VIDEO
 
 
 def default_out_dir(now: dt.datetime | None = None) -> Path:

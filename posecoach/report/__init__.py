@@ -25,6 +25,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from posecoach.output_files import ANGLES_CSV, IMAGE, PLOTS, REPORT_HTML, REPORT_JSON, VIDEO
 from posecoach.report.atomic import atomic_output_dir
 from posecoach.report.folders import report_source
 from posecoach.report.document import (
@@ -45,8 +46,6 @@ __all__ = ["SCHEMA_VERSION", "Chart", "build_report", "load_schema", "verdict", 
 # (frames done, frames expected) -> None, for the annotated-video pass.
 Progress = Callable[[int, int], None]
 
-REPORT_JSON, REPORT_HTML, ANGLES_CSV = "report.json", "report.html", "angles.csv"
-VIDEO, IMAGE, PLOTS = "annotated.mp4", "annotated.jpg", "plots"
 
 
 def _time_span(analysis: ClipAnalysis) -> tuple[float, float]:

@@ -24,6 +24,7 @@ from posecoach.exercises import SPECS, ExerciseSpec, find_spec, title_of
 from posecoach.exercises.base import ExerciseResult, Fault, json_safe
 from posecoach.exercises.targets import check_targets
 from posecoach.exercises.thresholds import ExerciseConfig
+from posecoach.output_files import ANGLES_CSV, REPORT_HTML
 from posecoach.results import ClipAnalysis
 
 SCHEMA_VERSION = "1.0"
@@ -35,7 +36,8 @@ MIN_DETECTION_RATE = 0.5
 BLOCKING_CONDITION_SHARE = 0.5
 
 # What `files` says when the caller does not (build_report without writing anything).
-DEFAULT_FILES: dict[str, Any] = {"report_html": "report.html", "angles_csv": "angles.csv", "annotated": None, "plots": []}
+DEFAULT_FILES: dict[str, Any] = {"report_html": REPORT_HTML, "angles_csv": ANGLES_CSV,
+                                 "annotated": None, "plots": []}
 
 
 

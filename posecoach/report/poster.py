@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-POSTER = "poster.jpg"
+from posecoach.output_files import POSTER  # noqa: F401 - re-exported for the report writer
 
 
 def poster_time(report: dict[str, Any], duration_s: float) -> float:

@@ -10,18 +10,27 @@ from typing import Any
 
 from fastapi import HTTPException
 
+from posecoach.output_files import (
+    ANGLES_CSV,
+    DOWNLOADS,
+    IMAGE,
+    MEDIA_TYPES,
+    PLOTS,
+    POSTER,
+    REPORT_HTML,
+    REPORT_JSON,
+    VIDEO,
+)
 from posecoach.web.deps import WebContext
 from posecoach.web.jobs import Job
 from posecoach.web.worker import remove_outputs
 
 _ID = re.compile(r"^[0-9a-f]{32}$")
-OUTPUT_FILES = {"report_json": "report.json", "angles_csv": "angles.csv", "video": "annotated.mp4",
-                "image": "annotated.jpg", "report_html": "report.html", "poster": "poster.jpg"}
+OUTPUT_FILES = {"report_json": REPORT_JSON, "angles_csv": ANGLES_CSV, "video": VIDEO,
+                "image": IMAGE, "report_html": REPORT_HTML, "poster": POSTER}
 # Output files a browser may fetch: a fixed list, so no request can name anything else.
-SERVED = {"report.json": "application/json", "angles.csv": "text/csv", "annotated.mp4": "video/mp4",
-          "annotated.jpg": "image/jpeg", "report.html": "text/html", "poster.jpg": "image/jpeg"}
+SERVED = MEDIA_TYPES
 PLOT_TYPES = {".png": "image/png", ".svg": "image/svg+xml"}
-DOWNLOADS = ("report.json", "angles.csv")   # served as attachments, the rest inline
 
 
 def check_id(value: str) -> str:
@@ -47,7 +56,7 @@ def file_links(session_id: str, out_dir: Path | None) -> dict[str, Any]:
     for key, name in OUTPUT_FILES.items():
         if (out_dir / name).is_file():
             links[key] = f"/files/{session_id}/{name}"
-    plots = out_dir / "plots"
+    plots = out_dir / PLOTS
     if plots.is_dir():
         links["plots"] = [f"/files/{session_id}/plots/{p.name}" for p in sorted(plots.iterdir())
                           if p.suffix.lower() in (".png", ".svg") and p.is_file()]
@@ -60,7 +69,7 @@ def output_file(ctx: WebContext, session_id: str, name: str) -> tuple[Path, str]
     parts = name.split("/")
     if len(parts) == 1 and name in SERVED:
         media_type = SERVED[name]
-    elif (len(parts) == 2 and parts[0] == "plots" and not parts[1].startswith(".")
+    elif (len(parts) == 2 and parts[0] == PLOTS and not parts[1].startswith(".")
           and Path(parts[1]).suffix.lower() in PLOT_TYPES):
         media_type = PLOT_TYPES[Path(parts[1]).suffix.lower()]
     else:
@@ -112,7 +121,7 @@ def analysis_body(ctx: WebContext, job: Job, full: bool = True) -> dict[str, Any
 
 def read_report(out_dir: Path) -> dict[str, Any] | None:
     try:
-        data = json.loads((out_dir / "report.json").read_text())
+        data = json.loads((out_dir / REPORT_JSON).read_text())
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) else None
