@@ -200,11 +200,13 @@ def main(argv: list[str] | None = None) -> int:
     cpu_ratios = {k: cpu[k] / cpu[BASELINE[k]] for k in "bcd"}
     ratios = {k: per_frame[k] / per_frame[BASELINE[k]] for k in "bcd"}
     figures = {"video": str(args.video), "model": args.model, "exercise": args.exercise,
-               "segmentation": options.segmentation, "frames": n, "resolution": list(frames[0][1].shape[1::-1]) if frames else None,
+               "segmentation": options.segmentation, "frames": n,
+               "resolution": list(frames[0][1].shape[1::-1]) if frames else None,
                "seconds": seconds, "ms_per_frame": {k: v * 1000 for k, v in per_frame.items()},
                "fps": {k: 1.0 / v for k, v in per_frame.items()}, "ratios": ratios,
                "cpu_s": cpu, "cpu_ratios": cpu_ratios, "load_average": [load_before, load_after],
-               "parts_s": parts, "baselines": BASELINE, "targets": TARGETS, "met": {k: ratios[k] <= TARGETS[k] for k in "bcd"}}
+               "parts_s": parts, "baselines": BASELINE, "targets": TARGETS,
+               "met": {k: ratios[k] <= TARGETS[k] for k in "bcd"}}
     if args.json:
         print(json.dumps(figures, indent=2))
         return 0

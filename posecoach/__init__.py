@@ -11,7 +11,8 @@ Public entry points:
 - ``posecoach.report.write_outputs(analysis, out_dir)``
 - ``posecoach.pose.PoseEstimator.for_images / for_video``
 - ``posecoach.kinematics.angles_from_points`` and ``measure`` (angle definitions: docs/angles.md)
-- ``posecoach.models.install / list_models / ensure_model`` (provisioning; ``posecoach.pose.resolve_model`` installs and verifies on first use)
+- ``posecoach.models.install / list_models / ensure_model`` (provisioning;
+  ``posecoach.pose.resolve_model`` installs and verifies on first use)
 
 Importing the package has no side effects; nothing here prints.
 """

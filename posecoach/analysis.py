@@ -51,7 +51,7 @@ def analyze_media(path: Path | str, options: AnalysisOptions = AnalysisOptions()
     measurements: list[Measurement] = []
     with factory(options.model, segmentation=options.wants_mask()) as estimator, \
             PeopleCounter(options.model) as people, \
-            closing(prefetch(people.watch(iter_frames(path, options.limits)))) as frames:
+            closing(prefetch(people.watch(iter_frames(path, options.limits)))) as frames:  # type: ignore[type-var]
         # Decoding and people counting run on the prefetch thread, overlapping inference;
         # `closing` stops that thread before the counter's landmarker is closed.
         # A still: a person small in the frame is looked for and refined in crops.

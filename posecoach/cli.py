@@ -166,7 +166,7 @@ def _summary_line(path: Path, out_dir: Path, report: dict[str, object]) -> str:
     from posecoach.presentation import fault_label
 
     # The runner's words, as on the result page: the exercise's title and the faults' labels.
-    faults = sorted({fault_label(f["code"]).lower() for f in report.get("faults", [])})  # type: ignore[index,union-attr]
+    faults = sorted({fault_label(f["code"]).lower() for f in report.get("faults", [])})  # type: ignore[index,union-attr,attr-defined]
     return (f"{path.name}: {title_of(str(report.get('exercise')))} | {headline}"
             f"{' | faults: ' + ', '.join(faults) if faults else ' | no faults'}\n  -> {out_dir}/report.html")
 

@@ -41,3 +41,9 @@ class OutputError(PoseCoachError):
     folder holding files PoseCoach did not write, which it never replaces)."""
 
     exit_code = 5
+
+
+class QueueUnavailable(PoseCoachError):
+    """The job queue's server cannot be reached (uploads then get a 503; nothing is lost)."""
+
+    exit_code = 6

@@ -179,7 +179,7 @@ def angles_from_points(xy: np.ndarray, facing: int, hip_pivot: np.ndarray | None
     if np.isfinite(axis).all() and np.isfinite(s):
         # Signed: + when the trunk leans toward where the person faces.
         out[ANGLE_INDEX["trunk_inclination"]] = _signed_angle_deg(-down, axis, forward)
-    for side, (sh_i, hip_i, knee_i, ankle_i) in _SIDE_LANDMARKS.items():
+    for side, (_shoulder_i, hip_i, knee_i, ankle_i) in _SIDE_LANDMARKS.items():
         hip_p, knee_p, ankle_p = xy[hip_i], xy[knee_i], xy[ankle_i]
         thigh = knee_p - (hip_p if hip_pivot is None else hip_pivot)
         thigh_ok = np.isfinite(thigh).all() and np.linalg.norm(thigh) > 0

@@ -59,7 +59,7 @@ class MediaLimits:
 
     def replace(self, **changes: float | int | None) -> MediaLimits:
         """A copy with the given fields changed; None values are ignored (unset flags)."""
-        return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+        return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})  # type: ignore[arg-type]
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> MediaLimits:

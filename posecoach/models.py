@@ -26,10 +26,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from posecoach.errors import ModelError
+from posecoach.tflite_bundle import build_pose_bundle
 
 # Loads a bundle and runs it once; raises ModelError if it does not work.
 Verifier = Callable[[Path], None]
-from posecoach.tflite_bundle import build_pose_bundle
 
 VARIANTS: tuple[str, ...] = ("lite", "full", "heavy")
 DEFAULT_VARIANT = "full"

@@ -63,6 +63,7 @@ class OneEuroFilter:
             return values.copy()
         dt = t_s - self._t
         self._t = t_s
+        assert self._dx is not None and self._last_seen is not None   # set with _x
         finite = np.isfinite(values)
         stale = ~np.isfinite(self._x) | (t_s - self._last_seen > cfg.max_gap_s)
         restart = finite & stale

@@ -91,7 +91,7 @@ def _open(path: Path) -> "av.container.InputContainer":
         # FFmpeg decodes a frame of each stream while it reads the header (to learn what
         # the container does not say); skipping that keeps an 8192x8192 clip from
         # costing hundreds of MB before its size can be checked. Decoding is unaffected.
-        container = av.open(str(path), mode="r", stream_options=[{"skip_frame": "all"}] * _MAX_STREAMS)
+        container = av.open(str(path), mode="r", stream_options=[{"skip_frame": "all"}] * _MAX_STREAMS)  # type: ignore[call-overload]
     except (av.error.FFmpegError, OSError, ValueError) as exc:
         raise _fail(path, "not a readable video (the file is corrupt or not a video format)",
                     "export the clip again as MP4 (H.264)") from exc
@@ -110,7 +110,7 @@ def _stream_timing(container: "av.container.InputContainer",
                    stream: "av.video.stream.VideoStream") -> tuple[float, float, int]:
     """(fps, duration_s, frames) as the container declares them (0 where unknown)."""
     fps = float(stream.average_rate or stream.guessed_rate or 30.0)
-    duration = float(stream.duration * stream.time_base) if stream.duration else (
+    duration = float(stream.duration * stream.time_base) if stream.duration else (  # type: ignore[operator]
         container.duration / 1e6 if container.duration else 0.0)
     frames = stream.frames or int(round(duration * fps))
     return fps, duration, frames
@@ -351,7 +351,7 @@ class VideoWriter:
     def write(self, rgb: np.ndarray, t_s: float | None = None) -> None:
         # Colour conversion in OpenCV (faster than libswscale for this case).
         yuv = cv2.cvtColor(np.ascontiguousarray(rgb[: self._height, : self._width]), cv2.COLOR_RGB2YUV_I420)
-        frame = av.VideoFrame.from_ndarray(yuv, format="yuv420p")
+        frame = av.VideoFrame.from_ndarray(yuv, format="yuv420p")  # type: ignore[arg-type]
         if self._timed:
             if t_s is None:
                 raise ValueError("a timed VideoWriter needs each frame's time")

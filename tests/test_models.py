@@ -88,7 +88,7 @@ def test_installed_only_on_first_use(models_dir):
 
 
 def test_broken_bundle_is_not_declared_installed(models_dir, monkeypatch):
-    monkeypatch.setattr(models, "build_pose_bundle", lambda d, l, out: out.write_bytes(b"junk"))
+    monkeypatch.setattr(models, "build_pose_bundle", lambda detector, landmarks, out: out.write_bytes(b"junk"))
     with pytest.raises(ModelError, match="failed to load"):
         models.install("full", verify=verify_bundle)
     assert not models.bundle_path("full").exists()

@@ -94,7 +94,8 @@ def write_outputs(analysis: ClipAnalysis, out_dir: Path | str, video: bool = Tru
     from that worker. `annotated_video`: an MP4 that is already annotated (the live
     session's recording) to include instead of rendering one; `video` is then ignored."""
     out_dir = Path(out_dir)
-    with atomic_output_dir(out_dir, source=report_source(analysis.info.path)) as tmp, ThreadPoolExecutor(1, "posecoach-media") as pool:
+    with atomic_output_dir(out_dir, source=report_source(analysis.info.path)) as tmp, \
+            ThreadPoolExecutor(1, "posecoach-media") as pool:
         pending: Future[dict[str, str]] | None = None
         if annotated_video is not None:
             pending = pool.submit(_adopt_video, Path(annotated_video), tmp)

@@ -108,7 +108,7 @@ def is_replaceable(folder: Path) -> bool:
         if not any(folder.iterdir()):
             return True
         marker = read_marker(folder)
-        return marker is not None and _only_written(folder, folder, set(marker.get("files") or []))
+        return marker is not None and _only_written(folder, folder, set(marker.get("files") or []))  # type: ignore[call-overload]
     except OSError:
         return False
 
@@ -146,7 +146,7 @@ def remove_stale_siblings(out_dir: Path) -> list[Path]:
     returns what was removed. Only folders bearing PoseCoach's marker are touched:
     those of live processes, and anything else, are left alone."""
     parent = out_dir.parent if str(out_dir.parent) else Path(".")
-    removed = []
+    removed: list[Path] = []
     try:
         candidates = [p for p in parent.iterdir() if _SIBLING.match(p.name)]
     except OSError:

@@ -15,16 +15,10 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from posecoach.errors import PoseCoachError
+from posecoach.errors import QueueUnavailable  # noqa: F401 - re-exported for api and app
 from posecoach.history import HistoryStore
 from posecoach.web.jobs import Job, JobQueue
 from posecoach.web.settings import ServeSettings
-
-
-class QueueUnavailable(PoseCoachError):
-    """The job queue's server cannot be reached (uploads then get a 503; nothing is lost)."""
-
-    exit_code = 6
 
 
 class JobBackend(Protocol):

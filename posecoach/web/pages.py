@@ -24,7 +24,9 @@ from posecoach.web.deps import WebContext, get_ctx
 from posecoach.web.history_view import history_csv, session_cards
 from posecoach.web.howto import film_picture_png
 from posecoach.web.responses import error_response
-from posecoach.web.services import DOWNLOADS, analysis_body, check_id, delete_everything, file_links, range_problem
+from posecoach.output_files import DOWNLOADS
+from posecoach.web.services import (analysis_body, check_id, delete_everything, file_links,
+                                    range_problem)
 from posecoach.web.services import output_file as find_output_file
 from posecoach.web.settings import exercise_ids, exercise_label
 from posecoach.web.views import result_view

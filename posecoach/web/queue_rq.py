@@ -33,9 +33,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
-from posecoach.errors import ConfigError
+from posecoach.errors import ConfigError, QueueUnavailable
 from posecoach.history import HistoryStore
-from posecoach.web.backends import QueueUnavailable
 from posecoach.web.jobs import MAX_ATTEMPTS, Job, JobQueue, worker_dict, worker_name
 from posecoach.web.settings import DEFAULT_RUNNER, ServeSettings
 from posecoach.web.worker import PROGRESS_EVERY_S, analyse, remove_outputs

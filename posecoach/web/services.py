@@ -12,7 +12,6 @@ from fastapi import HTTPException
 
 from posecoach.output_files import (
     ANGLES_CSV,
-    DOWNLOADS,
     IMAGE,
     MEDIA_TYPES,
     PLOTS,

@@ -341,7 +341,8 @@ class Supervisor:
             job = self._queue.get(r.job_id)
             if job is not None:
                 remove_outputs(job.out_dir)
-                self._queue.fail(r.job_id, public_message(timed_out(timeout_s), job.input_path, job.out_dir, job.filename))
+                self._queue.fail(r.job_id, public_message(timed_out(timeout_s), job.input_path,
+                                                          job.out_dir, job.filename))
         if self._stop.is_set():
             return                         # shutting down: unfinished jobs are retried at the next start
         for r in finished:
