@@ -66,7 +66,7 @@ def analyze_media(path: Path | str, options: AnalysisOptions = AnalysisOptions()
     if exercise == AUTO:
         exercise = exercises.detect_exercise(samples, options.exercises)
     if info.kind == "image":
-        feedback, result = stills.judge_still(exercise, samples)
+        feedback, result = stills.judge_still(exercise, samples, options.exercises)
     else:
         feedback, result = run_exercise(exercise, samples, options.exercises)
     seen = stills.as_hold(samples[0]) if info.kind == "image" and samples else samples

@@ -256,7 +256,7 @@ def web_runtime_installed(directory: Path | None = None) -> bool:
     return all((root / name).is_file() for name in WEB_RUNTIME_FILES)
 
 
-def install_web_runtime(directory: Path | None = None, progress: Progress = _quiet) -> Path | None:
+def install_web_runtime(directory: Path | None = None, progress: Progress = quiet) -> Path | None:
     """Provision the live page's runtime with `npm pack` (idempotent). None when npm is
     missing (the page then uses server-side inference); ModelError when npm fails."""
     root = web_runtime_dir(directory)

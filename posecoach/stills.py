@@ -33,9 +33,10 @@ def as_hold(still: PoseSample) -> list[PoseSample]:
     return [dataclasses.replace(still, t_s=i / RATE_HZ) for i in range(int(HOLD_S * RATE_HZ) + 1)]
 
 
-def judge_still(exercise: str, samples: list[PoseSample]) -> tuple[list[FrameFeedback], ExerciseResult]:
+def judge_still(exercise: str, samples: list[PoseSample], config: ExerciseConfig | None = None,
+                ) -> tuple[list[FrameFeedback], ExerciseResult]:
     """(feedback for the photo's frame, result) of a still image's sample(s)."""
-    analyser = exercises.create(exercise)
+    analyser = exercises.create(exercise, config)
     still = next((s for s in samples if s.detected), samples[0] if samples else None)
     if still is None:
         return [], analyser.result()

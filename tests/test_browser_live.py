@@ -116,7 +116,8 @@ def swing_reference() -> dict[str, Any]:
 
 @pytest.mark.parametrize("mode", ["page", "server"])
 def test_live_page_counts_the_swings_and_finds_the_faults_of_analyze(
-        lite_model: Path, playwright: Any, server: str, tmp_path: Path, swing_reference: dict[str, Any], mode: str) -> None:
+        lite_model: Path, playwright: Any, server: str, tmp_path: Path, swing_reference: dict[str, Any],
+        mode: str) -> None:
     if mode == "page":
         _needs_runtime()
     run = _run(playwright, server, tmp_path, SWING_CLIP, "leg-swing", mode)
@@ -133,7 +134,8 @@ def test_live_page_counts_the_swings_and_finds_the_faults_of_analyze(
     _check_verdict(run, swing_reference, "leg-swing")
 
 
-def test_live_page_sends_the_mask_for_the_origin_stretch(lite_model: Path, playwright: Any, server: str, tmp_path: Path) -> None:
+def test_live_page_sends_the_mask_for_the_origin_stretch(lite_model: Path, playwright: Any, server: str,
+                                                         tmp_path: Path) -> None:
     _needs_runtime()
     reference = _reference(STRETCH_CLIP, "origin-stretch")
     assert "rounded_back" in reference["faults"]  # found from the mask: without it, no such fault

@@ -42,7 +42,8 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
                         help="where sessions, uploads and the database live "
                              "(default $POSECOACH_DATA_DIR or ~/.local/share/posecoach)")
     parser.add_argument("--workers", type=int, default=1, metavar="N",
-                        help="analyses run at the same time, each in its own process (default 1; with --queue redis://..., start `posecoach worker`s instead)")
+                        help="analyses run at the same time, each in its own process (default 1; "
+                             "with --queue redis://..., start `posecoach worker`s instead)")
     parser.add_argument("--max-upload-mb", type=float, default=500.0, metavar="MB",
                         help="largest accepted upload (default 500)")
     parser.add_argument("--max-clip-s", type=float, metavar="S",

@@ -170,7 +170,7 @@ async def _serve(websocket: WebSocket, ctx: WebContext, executor: ThreadPoolExec
                 connected = False
                 break
             data, text = message.get("bytes"), message.get("text")
-            if len((data or text or "")) > MAX_MESSAGE_BYTES:
+            if len(data or text or "") > MAX_MESSAGE_BYTES:
                 raise PoseCoachError("message too large")
             if data is not None:
                 await _send(websocket, await on_worker(session.handle_frame, data))
@@ -187,11 +187,11 @@ async def _serve(websocket: WebSocket, ctx: WebContext, executor: ThreadPoolExec
                 raise PoseCoachError(f"unknown message type '{str(kind)[:20]}'")
     except WebSocketDisconnect:
         connected = False
-    except (PoseCoachError, ValueError, asyncio.TimeoutError) as exc:
-        message = exc.message if isinstance(exc, PoseCoachError) else (
-            "no start message" if isinstance(exc, asyncio.TimeoutError) else "a message could not be read")
+    except (TimeoutError, PoseCoachError, ValueError) as exc:
+        problem = exc.message if isinstance(exc, PoseCoachError) else (
+            "no start message" if isinstance(exc, TimeoutError) else "a message could not be read")
         hint = exc.hint if isinstance(exc, PoseCoachError) else "reload the page"
-        connected = connected and await _report(websocket, message, hint)
+        connected = connected and await _report(websocket, problem, hint)
     except Exception:  # noqa: BLE001 - logged in full; the page gets one line
         log.exception("live session failed")
         connected = connected and await _report(websocket, "the live session failed on the server",

@@ -61,7 +61,7 @@ def _usable(cert_path: Path, dns: list[str], ips: list[str]) -> bool:
         return False
     have_ips = {str(a) for a in names.get_values_for_type(x509.IPAddress)}
     have_dns = set(names.get_values_for_type(x509.DNSName))
-    fresh = cert.not_valid_after_utc > dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=1)
+    fresh = cert.not_valid_after_utc > dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
     return fresh and set(ips) <= have_ips and set(dns) <= have_dns
 
 
@@ -82,7 +82,7 @@ def self_signed_certificate(folder: Path, host: str) -> tuple[Path, Path]:
     folder.mkdir(parents=True, exist_ok=True)
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "PoseCoach on this computer")])
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     alt = [x509.DNSName(d) for d in dns] + [x509.IPAddress(ipaddress.ip_address(i)) for i in ips]
     cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
             .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=5))
