@@ -9,7 +9,8 @@
 The analysis after the pose (`CoachFeed`) is the very same object the web app's live
 page feeds with landmarks from the browser. Each step carries its own frame, so the
 overlay is drawn on the very frame inference used (zero frames behind). All stateful
-analysis stays on the inference thread; the window, the annotator (it keeps swing history) and the recorder stay on the main one.
+analysis stays on the inference thread; the window, the annotator (it keeps swing
+history) and the recorder stay on the main one.
 Whatever ends the session (q, Esc, closing the window, Ctrl-C, the camera or stream
 stopping, --duration, an error) the sets are saved like `analyze` saves a clip.
 """
