@@ -20,6 +20,13 @@ from tests.test_report_builders import make_analysis
 EXAMPLE = Path(__file__).resolve().parent.parent / "docs" / "thresholds.example.toml"
 
 
+def test_the_example_is_generated_from_the_thresholds() -> None:
+    from tests.support.thresholds_example import example_toml
+
+    assert EXAMPLE.read_text("utf-8") == example_toml(), (
+        "regenerate: .venv/bin/python -m tests.support.thresholds_example > docs/thresholds.example.toml")
+
+
 def test_the_example_lists_every_threshold_with_its_default(tmp_path: Path) -> None:
     text = EXAMPLE.read_text("utf-8")
     assert load_config(EXAMPLE).leg_swing.reversal_deg == ExerciseConfig().leg_swing.reversal_deg
