@@ -181,7 +181,7 @@ def _yaw_clip(motion: object, yaw: float, model: str, stride: int) -> dict[str, 
     limit = _exercise_max_yaw(motion.exercise)  # type: ignore[attr-defined]
     est: dict[str, list[np.ndarray]] = {m: [] for m in YAW_METHODS}
     for f in frames:
-        m = measurer.measure(f)
+        m = measurer.measurement_of(f)
         world = sagittal_world_xy(f.world, facing)
         world[~(f.image[:, VISIBILITY] >= 0.5)] = np.nan
         est["image"].append(angles_from_points(f.xy(0.5), facing))

@@ -83,6 +83,6 @@ def test_front_view_frames_measure_nothing():
     image[:, :2] = xy
     image[:, 3:] = 1.0
     frame = PoseFrame(0.0, 1280, 720, image, world, None, 1)
-    m = FrameMeasurer().measure(frame)
+    m = FrameMeasurer().measurement_of(frame)
     assert m.view is View.FRONT and m.yaw_deg > 80
     assert np.isnan(m.angles).all()
