@@ -60,8 +60,8 @@ def main(argv: list[str] | None = None) -> int:
                     xy = f.xy(0.5)
                     sign = facing_sign(xy) or (1 if facing == "right" else -1)
                     a = angles_from_points(xy, sign) if f.detected else np.full(len(truth), np.nan)
-                    errs[name].append([abs(a[ANGLE_INDEX[n.format(near=near)]] - truth[ANGLE_INDEX[n.format(near=near)]])
-                                       for n in ANGLES])
+                    index = [ANGLE_INDEX[n.format(near=near)] for n in ANGLES]
+                    errs[name].append([abs(a[i] - truth[i]) for i in index])
             for name, rows in errs.items():
                 arr = np.array(rows, dtype=float)
                 mae = [np.nanmean(arr[:, j]) if np.isfinite(arr[:, j]).any() else np.nan for j in range(3)]

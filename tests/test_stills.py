@@ -68,7 +68,6 @@ def test_a_small_person_bent_forward_is_found_and_measured(full_model):
     nobody; the refined search measures the trunk (bench/stills.py: MAE 7 deg)."""
     import sys
 
-    import numpy as np
 
     from posecoach.kinematics import ANGLE_INDEX, angles_from_points
     from posecoach.pose import PoseEstimator
