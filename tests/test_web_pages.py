@@ -23,7 +23,8 @@ from tests.test_web_support import RUNNER, fake_report, make_clip, write_fake_ou
 HTML = {"accept": "text/html"}
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 FRONT_VIEW = {**ORIGIN, "verdict": {"status": "not_assessable",
-                                    "headline": "Could not assess the stretch: turn side-on to the camera and record again."},
+                                    "headline": "Could not assess the stretch: turn side-on to the camera "
+                                                "and record again."},
               "summary": {"holds": 0, "longest_hold_s": 0.0}, "holds": [],
               "conditions": [{"code": "not_side_view", "start_s": 0.0, "end_s": 3.0, "message": "Turn side-on."}]}
 

@@ -53,8 +53,8 @@ def _figure(height_in: float = 3.4) -> tuple[Figure, Any]:
     fig = Figure(figsize=(WIDTH_IN, height_in), dpi=DPI, layout="constrained")
     ax = fig.add_subplot()
     ax.tick_params(labelsize=FONT_PT - 1)
-    ax.xaxis.label.set_size(FONT_PT)
-    ax.yaxis.label.set_size(FONT_PT)
+    ax.xaxis.label.set_fontsize(FONT_PT)
+    ax.yaxis.label.set_fontsize(FONT_PT)
     ax.grid(True, color="#e5e7eb", linewidth=0.8)
     ax.set_axisbelow(True)
     for spine in ("top", "right"):

@@ -60,5 +60,6 @@ def result_view(report: Mapping[str, Any], files: Mapping[str, Any], *, session:
     return {"text": text, "timeline": timeline(report), "files": files,
             "compared": comparison(session, previous, previous_when),
             "sides": list(sides), "other_side_url": f"/results/{other_side.id}" if other_side else None,
-            "suggested": ({"id": str(report["suggested_exercise"]), "label": title_of(str(report["suggested_exercise"]))}
+            "suggested": ({"id": str(report["suggested_exercise"]),
+                           "label": title_of(str(report["suggested_exercise"]))}
                           if report.get("suggested_exercise") else None)}
