@@ -145,7 +145,7 @@ class Targets:
 
     Progress toward these is shown on every result ("18 of 30 s", "2 of 3 holds") and a
     set with good form that falls short is "good form, hold longer", not plain "good".
-    Override them like any threshold (``[exercises.targets]`` in a config file)."""
+    Override them like any threshold (``[targets]`` in a --config file)."""
 
     hold_s: float = 30.0                # [targets] one static stretch hold
     holds_per_leg: int = 3              # [targets] holds per leg in a session

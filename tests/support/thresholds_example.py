@@ -35,7 +35,7 @@ def example_toml() -> str:
         cls = type(getattr(ExerciseConfig(), section.name))
         source = inspect.getsource(cls)
         comments = dict(re.findall(r"^    (\w+): [^=]+= [^#\n]+#\s*(.*)$", source, re.M))
-        out.append(f"[{section.name}]   # {(cls.__doc__ or '').strip()}")
+        out.append(f"[{section.name}]   # {(cls.__doc__ or '').strip().splitlines()[0]}")
         for f in dataclasses.fields(cls):
             line = f"{f.name} = {f.default!r}   # {comments.get(f.name, '')}".rstrip()
             out.append(line if (section.name, f.name) == EXAMPLE_OVERRIDE else f"# {line}")
