@@ -9,7 +9,7 @@ the samples. Rendering and report files are separate (posecoach.report).
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import closing
+from contextlib import closing, nullcontext
 from pathlib import Path
 
 from posecoach import exercises, stills
@@ -17,8 +17,9 @@ from posecoach.errors import ConfigError
 from posecoach.exercises import recognise as wrong_exercise
 from posecoach.exercises.base import ExerciseResult, FrameFeedback
 from posecoach.exercises.thresholds import ExerciseConfig
+from posecoach.masking import MaskScheduler
 from posecoach.pipeline import Measurement, measure_stream, smooth_clip
-from posecoach.pose import PeopleCounter, PoseEstimator, PoseOptions
+from posecoach.pose import PeopleCounter, PoseEstimator
 from posecoach.results import AUTO, AnalysisOptions, ClipAnalysis
 from posecoach.sample import PoseSample
 from posecoach.video_io import iter_frames, prefetch, probe
@@ -42,25 +43,47 @@ def run_exercise(exercise: str, samples: list[PoseSample], config: ExerciseConfi
     return feedback, analyser.result()
 
 
+def _mask_scheduler(options: AnalysisOptions) -> MaskScheduler:
+    """Masks on the frames the origin stretch reads; with `auto`, none before a hinge and
+    none while lying prone (posecoach.masking)."""
+    return MaskScheduler(lambda: PoseEstimator.for_video(options.model, segmentation=True),
+                         armed=options.exercise != AUTO, skip_prone=options.exercise == AUTO,
+                         prone=options.exercises.curl_hip_lift)
+
+
 def analyze_media(path: Path | str, options: AnalysisOptions = AnalysisOptions(),
                   progress: ProgressCallback | None = None) -> ClipAnalysis:
     """Analyse a video or image file end to end (no files written)."""
     _check_exercise(options.exercise)
     info = probe(path, options.limits)
-    factory = PoseEstimator.for_images if info.kind == "image" else PoseEstimator.for_video
+    image = info.kind == "image"
+    factory = PoseEstimator.for_images if image else PoseEstimator.for_video
+    # One landmarker with masks on every frame when asked (or for a photo); by default a
+    # video's masks come from a second one, on the few frames that need them.
+    every_mask = options.segmentation is True or (image and options.wants_mask())
+    scheduled = not every_mask and options.wants_mask()
     measurements: list[Measurement] = []
-    with factory(options.model, segmentation=options.wants_mask()) as estimator, \
+    with factory(options.model, segmentation=every_mask) as estimator, \
+            (_mask_scheduler(options) if scheduled else nullcontext()) as masks, \
             PeopleCounter(options.model) as people, \
             closing(prefetch(people.watch(iter_frames(path, options.limits)))) as frames:  # type: ignore[type-var]
         # Decoding and people counting run on the prefetch thread, overlapping inference;
         # `closing` stops that thread before the counter's landmarker is closed.
         # A still: a person small in the frame is looked for and refined in crops.
-        detect = stills.refined_detect(estimator.detect) if info.kind == "image" else estimator.detect
-        for _, m in measure_stream(frames, detect, options.measure,
-                                   lambda rgb, t_s: people.count):
+        detect = stills.refined_detect(estimator.detect) if image else estimator.detect
+        if masks is not None:
+            detect = masks.watch(detect)
+        for frame, m in measure_stream(frames, detect, options.measure,
+                                       lambda rgb, t_s: people.count):
             measurements.append(m)
+            if masks is not None:
+                masks.observe(len(measurements) - 1, frame, m)
             if progress is not None:
                 progress(len(measurements), max(info.frames, len(measurements)))
+        masked = len(measurements) if every_mask else 0
+        if masks is not None:  # waits for the masks still being computed
+            measurements = masks.apply(measurements)
+            masked = len(masks.masked_times)
     samples = smooth_clip(measurements, info.width, info.height, options.measure)
     exercise = options.exercise
     if exercise == AUTO:
@@ -75,13 +98,10 @@ def analyze_media(path: Path | str, options: AnalysisOptions = AnalysisOptions()
         result = wrong_exercise.refuse(result, suggested, looks_like(suggested))
     return ClipAnalysis(info=info, exercise=exercise, model=str(options.model),
                         measurements=measurements, samples=samples, feedback=feedback, result=result,
-                        options=options, suggested_exercise=suggested)
+                        options=options, suggested_exercise=suggested, masked_frames=masked)
 
 
 def looks_like(exercise: str) -> str:
     """The runner-facing line of a wrong-exercise refusal."""
     return f"This looks like {exercises.title_of(exercise).lower()}: choose it, or record again."
 
-
-def pose_options_for(options: AnalysisOptions) -> PoseOptions:
-    return PoseOptions(model=options.model, segmentation=options.wants_mask())

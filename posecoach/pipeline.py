@@ -63,13 +63,23 @@ BULGE_MIN_TRUNK_DEG = 25.0
 BULGE_BASELINE_S = 3.0
 
 
+def in_bulge_baseline(since_first_s: float) -> bool:
+    """Within the first seconds of a clip, where the upright back outline is the baseline."""
+    return since_first_s < BULGE_BASELINE_S
+
+
+def leans_for_bulge(trunk_inclination_deg: float) -> bool:
+    """A trunk lean (a hinge) at which the back outline is read (False for NaN)."""
+    return abs(trunk_inclination_deg) >= BULGE_MIN_TRUNK_DEG
+
+
 def frame_bulge(frame: PoseFrame, facing: int, trunk_inclination_deg: float = 90.0,
                 baseline: bool = True) -> float:
     """Back-outline bulge of this frame (NaN without a mask or a facing; NaN for an
     upright frame outside the baseline window)."""
     if frame.mask is None or facing == 0 or not frame.detected:
         return float("nan")
-    if not (baseline or abs(trunk_inclination_deg) >= BULGE_MIN_TRUNK_DEG):
+    if not (baseline or leans_for_bulge(trunk_inclination_deg)):
         return float("nan")
     xy = frame.xy(0.0)
     shoulder = (xy[L.LEFT_SHOULDER] + xy[L.RIGHT_SHOULDER]) / 2.0
@@ -147,7 +157,7 @@ class FrameMeasurer:
             view=policy.frame_view(yaw, ratio), width_ratio=ratio,
             in_frame=in_frame_fraction(steady), num_people=frame.num_people,
             back_bulge=frame_bulge(steady, facing, angles[ANGLE_INDEX["trunk_inclination"]],
-                                   baseline=frame.t_s - self._first_t_s < BULGE_BASELINE_S),
+                                   baseline=in_bulge_baseline(frame.t_s - self._first_t_s)),
             yaw_deg=yaw, implausible=implausible,
         )
 

@@ -28,8 +28,9 @@ class AnalysisOptions:
 
     exercise: str = AUTO
     model: str = "full"
-    # The mask feeds the rounded-back proxy of the origin stretch; other exercises skip
-    # its cost. None = decide from the exercise.
+    # The mask feeds the exercises whose spec `needs_mask` (the origin stretch). None: from
+    # the exercise (videos: masks only on the frames that check reads, see
+    # posecoach.masking); True: a mask on every frame; False: none.
     segmentation: bool | None = None
     measure: MeasureConfig = field(default_factory=MeasureConfig)
     # Pixel, length and downscaling limits for decoding (posecoach.limits).
@@ -38,6 +39,7 @@ class AnalysisOptions:
     exercises: ExerciseConfig = field(default_factory=ExerciseConfig)
 
     def wants_mask(self) -> bool:
+        """Whether any frame gets a segmentation mask (live: then every frame does)."""
         if self.segmentation is not None:
             return self.segmentation
         return self.exercise == AUTO or spec_for(self.exercise).needs_mask
@@ -58,6 +60,7 @@ class ClipAnalysis:
     options: AnalysisOptions = field(default_factory=AnalysisOptions)  # written into reports
     # The exercise the clip looks like when it is not the one chosen (result refused).
     suggested_exercise: str | None = None
+    masked_frames: int = 0  # frames given a segmentation mask (all of them for a mask on every frame)
 
     @property
     def detection_rate(self) -> float:

@@ -17,7 +17,7 @@ from posecoach.exercises.base import ExerciseAnalyser, ExerciseResult
 from posecoach.exercises.common import SIDES, Zigzag, angle, finite
 from posecoach.exercises.cues import CueArbiter
 from posecoach.exercises.spec import ExerciseSpec
-from posecoach.exercises.thresholds import ExerciseConfig
+from posecoach.exercises.thresholds import CurlHipLiftThresholds, ExerciseConfig
 from posecoach.sample import PoseSample
 
 SPECS: dict[str, ExerciseSpec] = {spec.id: spec for spec in (
@@ -70,6 +70,13 @@ def analyse(samples: Iterable[PoseSample], exercise_id: str,
     return analyser.result()
 
 
+def is_lying_prone(trunk_deg: float, thigh_degs: Iterable[float], th: CurlHipLiftThresholds) -> bool:
+    """A body lying face down: trunk near horizontal and a thigh near horizontal too."""
+    ok = [v for v in thigh_degs if finite(v)]
+    return (finite(trunk_deg) and abs(trunk_deg - 90.0) <= th.prone_trunk_tol_deg
+            and bool(ok) and min(ok) <= th.prone_max_thigh_deg)
+
+
 def detect_exercise(samples: Iterable[PoseSample], config: ExerciseConfig | None = None) -> str:
     """Guess the exercise of a clip: lying prone -> curl-hip-lift; one thigh oscillating
     widely and repeatedly against the other -> leg-swing; otherwise origin-stretch."""
@@ -84,8 +91,7 @@ def detect_exercise(samples: Iterable[PoseSample], config: ExerciseConfig | None
         thighs = [angle(s, f"thigh_angle_{side}") for side in SIDES]
         ok = [v for v in thighs if finite(v)]
         if finite(trunk):
-            prone.append(abs(trunk - 90.0) <= prone_th.prone_trunk_tol_deg
-                         and bool(ok) and min(ok) <= prone_th.prone_max_thigh_deg)
+            prone.append(is_lying_prone(trunk, thighs, prone_th))
         if len(ok) == 2:
             diffs.append(abs(ok[0] - ok[1]))
     if prone and float(np.mean(prone)) >= det.prone_min_share:
