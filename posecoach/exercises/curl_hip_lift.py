@@ -141,6 +141,7 @@ class CurlHipLiftAnalyser:
         cfg = config or ExerciseConfig()
         self._settings = cfg.settings_for("curl_hip_lift")
         self._th = cfg.curl_hip_lift
+        self._shown_s = cfg.common.event_fault_shown_s
         self._coach = Coach(cfg.common, cfg.cues, arbiter, max_yaw_deg=self._th.max_yaw_deg)
         self._screen = PlausibilityScreen()
         self._rest = {k: Window(self._th.rest_window_s) for k in _DEFAULT_REST}
@@ -229,7 +230,7 @@ class CurlHipLiftAnalyser:
             rep.min_hip_flexion = f.hip
         if finite(lift) and lift >= th.lift_min_deg:
             self._phase = "lifting"
-        elif f.knee < rep.peak_knee - 10.0:
+        elif f.knee < rep.peak_knee - th.lowering_deg:
             self._phase = "lowering"
         else:
             self._phase = "curling"
@@ -251,7 +252,8 @@ class CurlHipLiftAnalyser:
         self._reps.append(record)
         self._side.add(rep.sides.winner(0.5))
         for code in self._rep_faults(record):
-            self._coach.faults.add_event(code, record.start_s or 0.0, record.end_s or 0.0, t + 3.0)
+            self._coach.faults.add_event(code, record.start_s or 0.0, record.end_s or 0.0,
+                                         t + self._shown_s)
 
     def _rep_record(self, rep: _Rep, number: int, refine: bool = False) -> Rep:
         start_s, end_s = rep.start_s, rep.end_s

@@ -207,6 +207,7 @@ class LegSwingAnalyser:
         cfg = config or ExerciseConfig()
         self._settings = cfg.settings_for("leg_swing")
         self._th = cfg.leg_swing
+        self._shown_s = cfg.common.event_fault_shown_s
         self._coach = Coach(cfg.common, cfg.cues, arbiter)
         self._screen = PlausibilityScreen()
         self._zig = Zigzag(self._th.reversal_deg)
@@ -258,7 +259,7 @@ class LegSwingAnalyser:
         knee = self._stance_knee.median() if judge else NAN
         active = set(self._coach.faults.active(t))
         level = th.stance_knee_off_deg if "stance_knee_bent" in active else th.stance_knee_on_deg
-        swinging = finite(self._last_turn_t) and t - self._last_turn_t <= 3.0
+        swinging = finite(self._last_turn_t) and t - self._last_turn_t <= th.swinging_for_s
         self._coach.faults.update("stance_knee_bent", t,
                                   knee > level if finite(knee) and swinging else None)
         if f is not None and finite(f.swing_thigh):   # else the phase stays as it was
@@ -381,10 +382,10 @@ class LegSwingAnalyser:
         # A swing's times and arc are measured (finite) by construction.
         start, back_t = swing.start_s or 0.0, swing.backward_peak_t_s or 0.0
         if swing.trunk_sway_deg is not None and swing.trunk_sway_deg > th.trunk_sway_deg:
-            book.add_event("trunk_sway", start, back_t, t + 3.0, merge_gap_s=1.0)
+            book.add_event("trunk_sway", start, back_t, t + self._shown_s, merge_gap_s=th.sway_merge_gap_s)
         if prev is not None and not self._is_far(swing.side) \
                 and (swing.amplitude_deg or 0.0) - (prev.amplitude_deg or 0.0) > th.jump_deg:
-            book.add_event("progressing_too_fast", prev.forward_peak_t_s or 0.0, back_t, t + 3.0)
+            book.add_event("progressing_too_fast", prev.forward_peak_t_s or 0.0, back_t, t + self._shown_s)
 
     def result(self) -> ExerciseResult:
         """The set so far; a swing still heading back is closed at its lowest point yet."""

@@ -228,7 +228,7 @@ class OriginStretchAnalyser:
         self._score = Window(self._th.rounded_smooth_s)
         self._upright_s = 0.0
         self._bounce_zig = Zigzag(self._th.bounce_min_deg)
-        self._bounce_ma = Window(0.2)
+        self._bounce_ma = Window(self._th.bounce_smooth_s)
         self._turns: deque[tuple[float, float]] = deque()
         self._max_trunk = NAN
         self._max_hip = NAN
@@ -266,7 +266,7 @@ class OriginStretchAnalyser:
         if self._hold is not None:
             hold_s = self._hold.last_in_band_s - self._hold.start_s
             good_s = min(self._hold.good_s, hold_s)
-            if good and hold_s >= 2.0 and not self._hold.praised:
+            if good and hold_s >= self._th.praise_after_s and not self._hold.praised:
                 self._hold.praised = True
                 extra.append("good_hold")
         active = self._phase in ("hinging", "holding", "returning")
@@ -372,7 +372,7 @@ class OriginStretchAnalyser:
         times = self._slope_win.times
         if self._hold is None and f.trunk >= th.hold_min_trunk_deg and finite(trend) \
                 and abs(trend) <= th.hold_max_speed_deg_s \
-                and times[-1] - times[0] >= 0.8 * th.hold_window_s:
+                and times[-1] - times[0] >= th.hold_fill_share * th.hold_window_s:
             self._start_hold(t)
         if self._hold is not None:
             self._phase = "holding"
@@ -396,7 +396,7 @@ class OriginStretchAnalyser:
         window = self._slope_win.values
         anchor, tol = nanmedian(window), self._band(window)
         i = len(self._frames) - 1
-        earliest = t - 5.0
+        earliest = t - self._th.hold_lookback_s
         while i > 0 and self._frames[i - 1][0] >= earliest \
                 and abs(self._frames[i - 1][1] - anchor) <= tol:
             i -= 1
@@ -405,7 +405,7 @@ class OriginStretchAnalyser:
         for fr in back:
             win.add(fr[0], fr[1])
         # The approach is complete by now: time it, so the live counter starts on time.
-        recent = self._frames[bisect.bisect_left(self._frames, (earliest - 5.0,)):]
+        recent = self._frames[bisect.bisect_left(self._frames, (earliest - self._th.hold_lookback_s,)):]
         start, _ = refine_hold([fr[0] for fr in recent], [fr[1] for fr in recent],
                                back[0][0], t, anchor)
         counted = [fr for fr in back if fr[0] >= start]
@@ -460,10 +460,10 @@ class OriginStretchAnalyser:
         total = staggered + votes.get("none", 0.0)
         if not total:
             return None
-        if staggered < 0.3 * total:
+        if staggered < self._th.staggered_min_share * total:
             return "none"
         side = max(SIDES, key=lambda k: votes.get(k, 0.0))
-        return side if votes.get(side, 0.0) >= 0.6 * staggered else None
+        return side if votes.get(side, 0.0) >= self._th.forward_leg_majority * staggered else None
 
     # -- result -----------------------------------------------------------------------
 

@@ -32,6 +32,7 @@ class CommonThresholds:
     condition_off_s: float = 0.5        # [conditions] ... and be gone this long to clear
     fault_on_s: float = 0.4             # [debounce] a continuous fault must persist this long
     fault_off_s: float = 0.4            # [debounce] ... and be absent this long to end
+    event_fault_shown_s: float = 3.0    # [debounce] a per-swing/per-rep fault stays active this long
     upright_max_deg: float = 15.0       # [baseline] |trunk inclination| of an upright stance
     baseline_s: float = 1.0             # [baseline] seconds of upright stance forming the baseline
 
@@ -88,6 +89,12 @@ class OriginStretchThresholds:
     bounce_min_deg: float = 4.0         # [bounce] a reversal bigger than jitter ...
     bounce_max_deg: float = 25.0        # [bounce] ... but smaller than a full rep
     bounce_min_reversals: int = 3       # [bounce] turning points, linked by small swings
+    bounce_smooth_s: float = 0.2        # [bounce] moving average of the lean before the reversals
+    hold_fill_share: float = 0.8        # [hold] share of hold_window_s the data must span
+    hold_lookback_s: float = 5.0        # [hold] how far back a confirmed hold's start is sought
+    praise_after_s: float = 2.0         # [cues] a good hold is praised once it lasts this long
+    staggered_min_share: float = 0.3    # [stance] share of frames staggered for a forward leg
+    forward_leg_majority: float = 0.6   # [stance] ... and the share of those with that leg ahead
     max_yaw_deg: float = 40.0           # [yaw] camera yaw beyond which the hinge is not judged
 
 
@@ -107,6 +114,8 @@ class LegSwingThresholds:
     stance_knee_on_deg: float = 25.0    # [stance-knee] stance knee flexion
     stance_knee_off_deg: float = 20.0   # [stance-knee]
     stance_knee_window_s: float = 0.5   # [stance-knee] median over this window
+    swinging_for_s: float = 3.0         # [swing] "swinging" this long after the last turn
+    sway_merge_gap_s: float = 1.0       # [sway] sway faults this close together are one
 
 
 @dataclass(frozen=True)
@@ -126,6 +135,7 @@ class CurlHipLiftThresholds:
     lift_min_deg: float = 7.0           # [lift] thigh elevation of a real hip lift
     pelvis_rise_deg: float = 6.0        # [pelvis] trunk-line tilt counted as pelvis lift
     pelvis_share: float = 0.3           # [pelvis] ... when it makes up this share of the lift
+    lowering_deg: float = 10.0          # [rep] knee this far under its peak: "lowering"
     max_yaw_deg: float = 20.0           # [yaw] camera yaw beyond which lying angles are not judged
 
 
