@@ -38,10 +38,10 @@ MIN_FPS_FOR_VERDICTS = 12.0
 def lite_model() -> Path:
     """The model both modes use (installed on first use; skips when it cannot be)."""
     from posecoach.errors import ModelError
-    from posecoach.models import ensure_model
+    from posecoach.pose import resolve_model
 
     try:
-        return ensure_model("lite")
+        return resolve_model("lite")
     except ModelError as exc:
         pytest.skip(f"the lite pose model is not available: {exc.message}")
 
