@@ -186,3 +186,13 @@ def test_banner_box_is_where_the_banner_is_drawn(shape: tuple[int, int]) -> None
     x0, y0, x1, y1 = annotator.banner_box(h, w)
     rows = np.flatnonzero(changed(img, np.zeros_like(img))[:, (x0 + x1) // 2])
     assert rows.max() == y1 - 1 and rows[rows > h // 2].min() == y0
+
+
+def test_the_panel_heading_names_the_exercise_by_its_title_not_its_id() -> None:
+    from posecoach.exercises import SPECS
+    from posecoach.render.annotator import panel_heading
+
+    for spec in SPECS.values():
+        heading = panel_heading(spec.id, "holding")
+        assert heading == f"{spec.title} | holding"
+        assert spec.id not in heading.lower()

@@ -57,6 +57,12 @@ def _edges_by_group() -> dict[str, np.ndarray]:
 
 
 _EDGES = _edges_by_group()
+def panel_heading(exercise: str, phase: str) -> str:
+    """The panel's first line: the exercise's title (the runner never sees its id) and phase."""
+    spec = find_spec(exercise)
+    return f"{spec.title if spec is not None else exercise} | {phase}"
+
+
 _JOINTS = {side: tuple(int(getattr(L, f"{side.upper()}_{part}"))
                        for part in ("SHOULDER", "HIP", "KNEE", "ANKLE", "HEEL", "FOOT_INDEX"))
            for side in ("left", "right")}
@@ -349,7 +355,7 @@ class Annotator:
         x = x0 + round(16 * s)
         y = y0 + pad + round(line * 0.6)
         phase = feedback.phase if feedback is not None else "no pose"
-        _text(img, f"{exercise.upper()} | {phase}", (x, y), fs * 0.8, st.far_side, None, 1)
+        _text(img, panel_heading(exercise, phase), (x, y), fs * 0.8, st.far_side, None, 1)
         title, big = lines[0]
         y += round(line * 1.6)
         _text(img, big, (x, y), fs * 2.0, colour if feedback is not None else st.text, st.shadow,
