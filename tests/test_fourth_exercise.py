@@ -58,7 +58,7 @@ def test_overlay_panel(monkeypatch: pytest.MonkeyPatch, analysis: ClipAnalysis) 
     sample = analysis.samples[0]
     Annotator().annotate(np.zeros((sample.height, sample.width, 3), np.uint8), sample, holding,
                          "toe-touch")
-    assert "toe touch" in texts and "TOE-TOUCH | holding" in texts
+    assert "toe touch" in texts and "Toe touch | holding" in texts
 
 
 def test_report(tmp_path: Path, analysis: ClipAnalysis) -> None:
