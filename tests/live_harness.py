@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import contextlib
 import json
-import socket
-import threading
-import time
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from tests.support.app_server import serve_in_thread
 
 CAMERA_FPS = 30
 
@@ -72,30 +71,12 @@ def fake_camera_file(clip: Path, out: Path, width: int = 864, lead_s: float = 6.
 @contextlib.contextmanager
 def live_server(data_dir: Path, token: str | None = None) -> Iterator[str]:
     """The web app on a free localhost port; yields its base URL."""
-    import uvicorn
-
-    from posecoach.web.app import create_app
     from posecoach.web.settings import ServeSettings
 
     settings = ServeSettings(data_dir=data_dir, isolation="thread", runner=lambda *a, **k: {},
                              token=token, allowed_hosts=("127.0.0.1", "localhost"))
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), log_level="warning"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the web app did not start")
-        time.sleep(0.05)
-    try:
+    with serve_in_thread(settings) as url:
         yield url
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
-        sock.close()
 
 
 def camera_args(camera_file: Path) -> list[str]:

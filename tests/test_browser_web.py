@@ -17,8 +17,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-import socket
-import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -27,6 +25,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REALCLIPS, SAMPLES
+from tests.support.app_server import serve_in_thread
 from tests.test_web_support import RUNNER, make_clip
 
 pytestmark = pytest.mark.browser
@@ -50,9 +49,6 @@ def _real_analysis_possible() -> bool:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, bool, Path]]:
     """uvicorn in a thread on a free port, with real worker processes; yields (url, clip, real, data dir)."""
-    import uvicorn
-
-    from posecoach.web.app import create_app
     from posecoach.web.settings import DEFAULT_RUNNER, ServeSettings
 
     root = tmp_path_factory.mktemp("browser-web")
@@ -64,22 +60,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
         real, clip = False, make_clip(root / "tiny.mp4", frames=24, size=(320, 240))
     settings = ServeSettings(data_dir=root / "data", workers=2, runner=DEFAULT_RUNNER if real else RUNNER,
                              allowed_hosts=("127.0.0.1", "localhost"))
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), log_level="warning"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "the server did not start"
-        time.sleep(0.05)
-    try:
+    with serve_in_thread(settings) as url:
         yield url, clip, real, root / "data"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
-        sock.close()
 
 
 def _wait_js(page, expression: str, timeout_s: float = 30) -> None:
