@@ -17,18 +17,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from posecoach.exercises.base import ExerciseResult, Fault, FrameFeedback, opt
+from posecoach.exercises.analyser import BaseAnalyser, FrameOutcome, SetOutcome
+from posecoach.exercises.base import Fault, opt
 from posecoach.exercises.common import (
     NAN,
     SIDES,
-    Coach,
     SideVote,
     Window,
     angle,
     finite,
 )
 from posecoach.exercises.cues import CueArbiter, message_for
-from posecoach.exercises.plausible import PlausibilityScreen
 from posecoach.exercises.holds import excursion_bounds
 from posecoach.exercises.records import LiveCounters, Rep, Summary, described
 from posecoach.exercises.spec import (
@@ -41,7 +40,6 @@ from posecoach.exercises.spec import (
     max_over_events,
 )
 from posecoach.exercises.thresholds import CurlHipLiftThresholds, ExerciseConfig
-from posecoach.kinematics import View
 from posecoach.sample import PoseSample
 
 EXERCISE_ID = "curl-hip-lift"
@@ -131,19 +129,20 @@ def _fmax(a: float, b: float) -> float:
     return b if not finite(a) or b > a else a
 
 
-class CurlHipLiftAnalyser:
+class CurlHipLiftAnalyser(BaseAnalyser):
     """Analyser for the prone curl + hip lift (see module docstring)."""
 
     exercise_id = EXERCISE_ID
+    form_faults = FORM_FAULTS
 
     def __init__(self, config: ExerciseConfig | None = None, *,
                  arbiter: CueArbiter | None = None) -> None:
         cfg = config or ExerciseConfig()
-        self._settings = cfg.settings_for("curl_hip_lift")
+        # Lying down, the body's long axis is foreshortened sooner than standing: the
+        # curl has its own, tighter yaw limit (bench/accuracy.py --yaw).
+        super().__init__(cfg, arbiter=arbiter, settings_section="curl_hip_lift",
+                         max_yaw_deg=cfg.curl_hip_lift.max_yaw_deg)
         self._th = cfg.curl_hip_lift
-        self._shown_s = cfg.common.event_fault_shown_s
-        self._coach = Coach(cfg.common, cfg.cues, arbiter, max_yaw_deg=self._th.max_yaw_deg)
-        self._screen = PlausibilityScreen()
         self._rest = {k: Window(self._th.rest_window_s) for k in _DEFAULT_REST}
         self._rep: _Rep | None = None
         self._done: list[_Rep] = []
@@ -152,14 +151,9 @@ class CurlHipLiftAnalyser:
         self._knee: list[float] = []
         self._below_end_t = NAN           # last time the knee was under rep_end
         self._side = SideVote()
-        self._phase = "setup"
         self._prone_frames = 0
         self._frames = 0
         self._max_knee = NAN
-
-    @property
-    def phase(self) -> str:
-        return self._phase
 
     @property
     def reps(self) -> list[Rep]:
@@ -170,16 +164,10 @@ class CurlHipLiftAnalyser:
         w = self._rest[key]
         return w.median() if len(w) else _DEFAULT_REST[key]
 
-    def update(self, sample: PoseSample) -> FrameFeedback:
-        self._coach.begin(sample)
-        self._screen.frame(sample)
-        t = self._coach.last_t
+    def _read_frame(self, sample: PoseSample, t: float, dt: float) -> FrameOutcome:
         th = self._th
         f = prone_frame(sample, th) if sample.detected else None
-        # Lying down, the body's long axis is foreshortened sooner than standing: the
-        # curl has its own, tighter yaw limit (bench/accuracy.py --yaw).
-        turned = bool(sample.detected) and finite(sample.yaw_deg) and sample.yaw_deg > th.max_yaw_deg
-        judge = f is not None and sample.view != View.FRONT and not turned
+        judge = self._judged(sample)
         if f is not None and f.prone is not None:
             self._frames += 1
             self._prone_frames += int(f.prone)
@@ -193,9 +181,8 @@ class CurlHipLiftAnalyser:
             lift = self._rest_value("thigh") - f.thigh
             pelvis = f.trunk - self._rest_value("trunk")
             self._step(t, f, lift, pelvis)
-        faults = self._coach.faults.active(t)
-        form = [c for c in faults if c in FORM_FAULTS]
-        good_form = (not form) if judge and self._rep is not None else (False if form else None)
+        good = self._form_ok(self._coach.faults.active(t))
+        good_form = good if judge and self._rep is not None else (None if good else False)
         last = self._reps[-1] if self._reps else None
         counters = CurlCounters(
             reps=float(len(self._reps)),
@@ -203,7 +190,7 @@ class CurlHipLiftAnalyser:
             thigh_lift_deg=lift,
             last_peak_knee_flexion_deg=(last.peak_knee_flexion_deg if last else None) or 0.0,
             last_peak_thigh_lift_deg=(last.peak_thigh_lift_deg if last else None) or 0.0)
-        return self._coach.finish(self._phase, good_form, counters)
+        return FrameOutcome(good_form, counters)
 
     def _step(self, t: float, f: ProneFrame, lift: float, pelvis: float) -> None:
         th = self._th
@@ -246,14 +233,13 @@ class CurlHipLiftAnalyser:
             return
         rep.end_s = t
         record = self._rep_record(rep, len(self._reps) + 1)
-        if not self._screen.accept(record):
+        if not self._keep_event(record):
             return
         self._done.append(rep)
         self._reps.append(record)
         self._side.add(rep.sides.winner(0.5))
         for code in self._rep_faults(record):
-            self._coach.faults.add_event(code, record.start_s or 0.0, record.end_s or 0.0,
-                                         t + self._shown_s)
+            self._event_fault(code, record.start_s or 0.0, record.end_s or 0.0, t)
 
     def _rep_record(self, rep: _Rep, number: int, refine: bool = False) -> Rep:
         start_s, end_s = rep.start_s, rep.end_s
@@ -295,7 +281,7 @@ class CurlHipLiftAnalyser:
             codes.append("pelvis_lift")
         return codes
 
-    def result(self) -> ExerciseResult:
+    def _set_result(self) -> SetOutcome:
         """The set so far: rep bounds refined to when each curl began and ended, and range
         re-judged against the best rep of the whole set."""
         reps = self._screen.filter(
@@ -316,11 +302,7 @@ class CurlHipLiftAnalyser:
             reps_with_hip_lift=sum(1 for r in reps if (r.peak_thigh_lift_deg or 0.0)
                                    >= self._th.lift_min_deg),
         )
-        return self._screen.apply(ExerciseResult(
-            settings=self._settings,
-            exercise=EXERCISE_ID, working_side=self._side.winner(), summary=summary, reps=reps,
-            faults=faults, cues=self._coach.cue_history(),
-            conditions=self._coach.conditions.conditions()))
+        return SetOutcome(summary, self._side.winner(), reps=reps, faults=faults)
 
 
 def _mean(values: Iterable[float | None]) -> float | None:

@@ -25,11 +25,11 @@ from typing import Any
 
 import numpy as np
 
-from posecoach.exercises.base import ExerciseResult, FrameFeedback, opt
+from posecoach.exercises.analyser import BaseAnalyser, FrameOutcome, SetOutcome
+from posecoach.exercises.base import opt
 from posecoach.exercises.common import (
     NAN,
     SIDES,
-    Coach,
     SideVote,
     Turn,
     Window,
@@ -39,7 +39,6 @@ from posecoach.exercises.common import (
     nanmedian,
 )
 from posecoach.exercises.cues import CueArbiter
-from posecoach.exercises.plausible import PlausibilityScreen
 from posecoach.exercises.records import LiveCounters, Summary, Swing, described
 from posecoach.exercises.spec import (
     ExerciseSpec,
@@ -54,7 +53,7 @@ from posecoach.exercises.spec import (
     summary_of,
 )
 from posecoach.exercises.thresholds import ExerciseConfig, LegSwingThresholds
-from posecoach.kinematics import ANGLE_INDEX, View, angles_from_points, near_side, pelvis_centre
+from posecoach.kinematics import ANGLE_INDEX, angles_from_points, near_side, pelvis_centre
 from posecoach.view import DEFAULT_POLICY
 from posecoach.sample import PoseSample
 
@@ -197,19 +196,17 @@ class SwingSummary(Summary):
                                            "largest jump")
 
 
-class LegSwingAnalyser:
+class LegSwingAnalyser(BaseAnalyser):
     """Analyser for forward/back leg swings (see module docstring)."""
 
     exercise_id = EXERCISE_ID
+    form_faults = FORM_FAULTS
 
     def __init__(self, config: ExerciseConfig | None = None, *,
                  arbiter: CueArbiter | None = None) -> None:
         cfg = config or ExerciseConfig()
-        self._settings = cfg.settings_for("leg_swing")
+        super().__init__(cfg, arbiter=arbiter, settings_section="leg_swing")
         self._th = cfg.leg_swing
-        self._shown_s = cfg.common.event_fault_shown_s
-        self._coach = Coach(cfg.common, cfg.cues, arbiter)
-        self._screen = PlausibilityScreen()
         self._zig = Zigzag(self._th.reversal_deg)
         self._smooth = Window(self._th.smooth_s)
         self._pivot = PelvisPivot(self._th.pivot_window_s)
@@ -226,27 +223,19 @@ class LegSwingAnalyser:
         self._peak: tuple[Turn, Turn | None] | None = None   # forward peak, trough before
         self._swings: list[Swing] = []
         self._last_turn_t = NAN
-        self._phase = "setup"
         self._near_side: str | None = None
-
-    @property
-    def phase(self) -> str:
-        return self._phase
 
     @property
     def swings(self) -> list[Swing]:
         return list(self._swings)
 
-    def update(self, sample: PoseSample) -> FrameFeedback:
-        self._coach.begin(sample)
-        self._screen.frame(sample)
+    def _read_frame(self, sample: PoseSample, t: float, dt: float) -> FrameOutcome:
         sample = self._about_pivot(sample)
-        t = self._coach.last_t
         th = self._th
         ref = self._stance.median() if len(self._stance) else 0.0
         label = self._side.winner() if self._side.total >= 10 else None
         f = split_legs(sample, ref, th.reversal_deg, label) if sample.detected else None
-        judge = f is not None and sample.view != View.FRONT
+        judge = self._judged(sample)
         if f is not None:
             self._record(t, f, ref)
             self._smooth.add(t, f.swing_thigh)
@@ -269,8 +258,7 @@ class LegSwingAnalyser:
             self._near_side = near_side(sample.facing)
         self._coach.conditions.flag("far_leg_swinging", t,
                                     self._is_far(label) if self._phase == "swinging" else None)
-        faults = self._coach.faults.active(t)
-        good = not any(c in FORM_FAULTS for c in faults)
+        good = self._form_ok(self._coach.faults.active(t))
         good_form = good if judge and self._phase == "swinging" else (None if good else False)
         last = self._swings[-1] if self._swings else None
         counters = SwingCounters(
@@ -278,7 +266,7 @@ class LegSwingAnalyser:
             last_amplitude_deg=(last.amplitude_deg if last is not None else None) or 0.0,
             last_forward_peak_deg=(last.forward_peak_deg if last is not None else None) or 0.0,
             thigh_angle_deg=f.swing_thigh if f is not None else 0.0)
-        return self._coach.finish(self._phase, good_form, counters)
+        return FrameOutcome(good_form, counters)
 
     def _is_far(self, side: str | None) -> bool | None:
         """Whether `side` is the leg away from the camera (None while either is unknown)."""
@@ -374,20 +362,20 @@ class LegSwingAnalyser:
         )
 
     def _accept(self, swing: Swing, t: float) -> None:
-        th, book = self._th, self._coach.faults
+        th = self._th
         prev = self._swings[-1] if self._swings else None
-        if not self._screen.accept(swing):
+        if not self._keep_event(swing):
             return
         self._swings.append(swing)
         # A swing's times and arc are measured (finite) by construction.
         start, back_t = swing.start_s or 0.0, swing.backward_peak_t_s or 0.0
         if swing.trunk_sway_deg is not None and swing.trunk_sway_deg > th.trunk_sway_deg:
-            book.add_event("trunk_sway", start, back_t, t + self._shown_s, merge_gap_s=th.sway_merge_gap_s)
+            self._event_fault("trunk_sway", start, back_t, t, merge_gap_s=th.sway_merge_gap_s)
         if prev is not None and not self._is_far(swing.side) \
                 and (swing.amplitude_deg or 0.0) - (prev.amplitude_deg or 0.0) > th.jump_deg:
-            book.add_event("progressing_too_fast", prev.forward_peak_t_s or 0.0, back_t, t + self._shown_s)
+            self._event_fault("progressing_too_fast", prev.forward_peak_t_s or 0.0, back_t, t)
 
-    def result(self) -> ExerciseResult:
+    def _set_result(self) -> SetOutcome:
         """The set so far; a swing still heading back is closed at its lowest point yet."""
         swings = list(self._swings)
         pending = self._zig.pending
@@ -411,11 +399,7 @@ class LegSwingAnalyser:
             plateau_swing_index=trend.plateau_swing_index,
             max_jump_deg=trend.max_jump_deg,
         )
-        return self._screen.apply(ExerciseResult(
-            settings=self._settings,
-            exercise=EXERCISE_ID, working_side=side, summary=summary, swings=swings,
-            faults=self._coach.faults.faults(), cues=self._coach.cue_history(),
-            conditions=self._coach.conditions.conditions()))
+        return SetOutcome(summary, side, swings=swings)
 
 
 # ---------------------------------------------------------------- the contract

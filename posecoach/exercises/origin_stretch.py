@@ -21,10 +21,10 @@ from typing import Any
 
 import numpy as np
 
-from posecoach.exercises.base import ExerciseResult, FrameFeedback, opt
+from posecoach.exercises.analyser import BaseAnalyser, FrameOutcome, SetOutcome
+from posecoach.exercises.base import opt
 from posecoach.exercises.common import (
     SIDES,
-    Coach,
     SideVote,
     Window,
     Zigzag,
@@ -36,7 +36,6 @@ from posecoach.exercises.common import (
     robust_sd,
 )
 from posecoach.exercises.cues import CueArbiter
-from posecoach.exercises.plausible import PlausibilityScreen
 from posecoach.exercises.holds import refine_hold
 from posecoach.exercises.records import Hold, LiveCounters, Summary, described
 from posecoach.exercises.spec import (
@@ -51,7 +50,6 @@ from posecoach.exercises.spec import (
     number,
 )
 from posecoach.exercises.thresholds import ExerciseConfig, OriginStretchThresholds
-from posecoach.kinematics import View
 from posecoach.landmarks import PoseLandmark as L
 from posecoach.sample import PoseSample
 
@@ -203,19 +201,20 @@ class _Hold:
     praised: bool = False
 
 
-class OriginStretchAnalyser:
+class OriginStretchAnalyser(BaseAnalyser):
     """Analyser for the standing origin stretch (see module docstring)."""
 
     exercise_id = EXERCISE_ID
+    form_faults = FORM_FAULTS
 
     def __init__(self, config: ExerciseConfig | None = None, *,
                  arbiter: CueArbiter | None = None) -> None:
         cfg = config or ExerciseConfig()
-        self._settings = cfg.settings_for("origin_stretch")
-        self._cfg, self._th = cfg, cfg.origin_stretch
-        self._coach = Coach(cfg.common, cfg.cues, arbiter, max_yaw_deg=self._th.max_yaw_deg)
-        self._screen = PlausibilityScreen()
-        self._phase = "setup"
+        # A hinge seen obliquely: the thigh reads several degrees off past this yaw
+        # (bench/accuracy.py --yaw), so form is not judged.
+        super().__init__(cfg, arbiter=arbiter, settings_section="origin_stretch",
+                         max_yaw_deg=cfg.origin_stretch.max_yaw_deg)
+        self._th = cfg.origin_stretch
         self._slope_win = Window(self._th.hold_window_s)
         # Every frame with a measured trunk: t, trunk, hip flexion, knee, good form.
         self._frames: list[tuple[float, float, float, float, bool]] = []
@@ -235,22 +234,12 @@ class OriginStretchAnalyser:
         self._max_score = NAN
 
     @property
-    def phase(self) -> str:
-        return self._phase
-
-    @property
     def holds(self) -> list[Hold]:
         """Completed holds so far (bounds refined from the buffered trunk angles)."""
         return [r for r in (self._hold_record(*span) for span in self._spans) if r is not None]
 
-    def update(self, sample: PoseSample) -> FrameFeedback:
-        dt = self._coach.begin(sample)
-        self._screen.frame(sample)
-        t = self._coach.last_t
-        # A hinge seen obliquely: the thigh reads several degrees off past this yaw
-        # (bench/accuracy.py --yaw), so form is not judged.
-        turned = finite(sample.yaw_deg) and sample.yaw_deg > self._th.max_yaw_deg
-        judge = bool(sample.detected) and sample.view != View.FRONT and not turned
+    def _read_frame(self, sample: PoseSample, t: float, dt: float) -> FrameOutcome:
+        judge = self._judged(sample)
         leg_ref = nanmedian(self._upright_legs) if self._upright_legs else None
         f = stretch_frame(sample, self._th, leg_ref) if sample.detected else None
         if f is not None and finite(f.trunk):
@@ -258,24 +247,23 @@ class OriginStretchAnalyser:
             self._max_trunk = float(np.fmax(self._max_trunk, f.trunk))
             self._max_hip = float(np.fmax(self._max_hip, f.hip_flexion))
             self._forward.add(f.forward_leg)
-        faults = self._judge(t, f if judge else None)
-        good = not any(c in FORM_FAULTS for c in faults)
+        good = self._form_ok(self._judge(t, f if judge else None))
         self._update_phase(t, dt, f, good)
-        extra: list[str] = []
+        extra: tuple[str, ...] = ()
         hold_s = good_s = 0.0
         if self._hold is not None:
             hold_s = self._hold.last_in_band_s - self._hold.start_s
             good_s = min(self._hold.good_s, hold_s)
             if good and hold_s >= self._th.praise_after_s and not self._hold.praised:
                 self._hold.praised = True
-                extra.append("good_hold")
+                extra = ("good_hold",)
         active = self._phase in ("hinging", "holding", "returning")
         good_form = (good if (active or not good) else None) if judge and f is not None else None
         counters = StretchCounters(
             hold_s=hold_s, good_hold_s=good_s,
             holds=float(len(self._spans) + (self._hold is not None)),
             trunk_inclination_deg=f.trunk if f is not None else 0.0)
-        return self._coach.finish(self._phase, good_form, counters, extra)
+        return FrameOutcome(good_form, counters, extra)
 
     # -- per-frame pieces -------------------------------------------------------------
 
@@ -467,7 +455,7 @@ class OriginStretchAnalyser:
 
     # -- result -----------------------------------------------------------------------
 
-    def result(self) -> ExerciseResult:
+    def _set_result(self) -> SetOutcome:
         """The set so far (an open hold is reported up to its last in-band frame)."""
         spans = list(self._spans)
         if self._hold is not None and \
@@ -491,11 +479,7 @@ class OriginStretchAnalyser:
             baseline_hip_offset=opt(self._baseline_offset(), 3) if self._upright_offsets
             else None,
         )
-        return self._screen.apply(ExerciseResult(
-            settings=self._settings,
-            exercise=EXERCISE_ID, working_side=forward if forward in SIDES else None,
-            summary=summary, holds=holds, faults=self._coach.faults.faults(),
-            cues=self._coach.cue_history(), conditions=self._coach.conditions.conditions()))
+        return SetOutcome(summary, forward if forward in SIDES else None, holds=holds)
 
 
 def _dts(frames: list[tuple[float, float, float, float, bool]]) -> list[float]:

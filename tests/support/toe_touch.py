@@ -1,15 +1,18 @@
 """A fourth exercise, as a plug-in: this module plus one registry line (`register()`).
 
 Throwaway fixture for tests/test_fourth_exercise.py: a standing toe touch, held while the
-trunk leans past 60 degrees. It shows what an exercise has to provide and nothing more.
+trunk leans past 60 degrees. It shows what an exercise has to provide and nothing more:
+records, a spec, and an analyser that reads a frame and sums up the set (the frame
+intake, view gating, faults, cues and the result's shared parts come from BaseAnalyser).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from posecoach.exercises.base import ExerciseResult, FrameFeedback, opt
-from posecoach.exercises.common import Coach, angle, finite
+from posecoach.exercises.analyser import BaseAnalyser, FrameOutcome, SetOutcome
+from posecoach.exercises.base import opt
+from posecoach.exercises.common import angle, finite
 from posecoach.exercises.cues import CueArbiter
 from posecoach.exercises.records import Hold, LiveCounters, Summary, described
 from posecoach.exercises.spec import ExerciseSpec, Panel, PanelLine, ProgressionMetric, from_summary
@@ -31,25 +34,17 @@ class ToeTouchSummary(Summary):
     longest_hold_s: float | None = described("the longest toe touch", "longest")
 
 
-class ToeTouchAnalyser:
+class ToeTouchAnalyser(BaseAnalyser):
     exercise_id = EXERCISE_ID
 
     def __init__(self, config: ExerciseConfig | None = None, *,
                  arbiter: CueArbiter | None = None) -> None:
-        cfg = config or ExerciseConfig()
-        self._coach = Coach(cfg.common, cfg.cues, arbiter)
+        super().__init__(config, arbiter=arbiter)
         self._start: float | None = None
         self._last = 0.0
         self._holds: list[tuple[float, float]] = []
-        self._phase = "setup"
 
-    @property
-    def phase(self) -> str:
-        return self._phase
-
-    def update(self, sample: PoseSample) -> FrameFeedback:
-        self._coach.begin(sample)
-        t = self._coach.last_t
+    def _read_frame(self, sample: PoseSample, t: float, dt: float) -> FrameOutcome:
         trunk = angle(sample, "trunk_inclination")
         down = sample.detected and finite(trunk) and trunk >= DOWN_DEG
         if down:
@@ -60,20 +55,17 @@ class ToeTouchAnalyser:
             self._start = None
         self._phase = "holding" if down else "standing"
         hold = t - self._start if self._start is not None else 0.0
-        return self._coach.finish(self._phase, True if down else None, ToeTouchCounters(hold))
+        return FrameOutcome(True if down else None, ToeTouchCounters(hold))
 
-    def result(self) -> ExerciseResult:
+    def _set_result(self) -> SetOutcome:
         spans = self._holds + ([(self._start, self._last)] if self._start is not None else [])
         holds = [Hold(start_s=opt(a, 3), end_s=opt(b, 3), duration_s=opt(b - a, 3),
                       good_form_s=opt(b - a, 3), max_trunk_inclination_deg=None,
                       max_hip_flexion_deg=None, knee_flexion_deg=None, bounced=False)
                  for a, b in spans if b > a]
         longest = max((h.duration_s or 0.0 for h in holds), default=None)
-        return ExerciseResult(
-            exercise=EXERCISE_ID, working_side=None,
-            summary=ToeTouchSummary(holds=len(holds), longest_hold_s=longest), holds=holds,
-            faults=self._coach.faults.faults(), cues=self._coach.cue_history(),
-            conditions=self._coach.conditions.conditions())
+        return SetOutcome(ToeTouchSummary(holds=len(holds), longest_hold_s=longest), None,
+                          holds=holds)
 
 
 SPEC = ExerciseSpec(
