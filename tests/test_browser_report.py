@@ -9,7 +9,7 @@ import pytest
 
 from posecoach.exercises.base import Cue, Fault
 from posecoach.report import write_outputs
-from tests.test_report_builders import make_analysis, write_input_video
+from tests.support.analyses import make_analysis, write_input_video
 
 pytestmark = pytest.mark.browser
 

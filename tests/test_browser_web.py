@@ -26,7 +26,7 @@ import pytest
 
 from tests.conftest import REALCLIPS, SAMPLES
 from tests.support.app_server import serve_in_thread
-from tests.test_web_support import RUNNER, make_clip
+from tests.support.web_runners import RUNNER, make_clip
 
 pytestmark = pytest.mark.browser
 

@@ -15,7 +15,7 @@ from posecoach.errors import ConfigError
 from posecoach.exercises.thresholds import ExerciseConfig, load_config
 from posecoach.report import build_report
 from posecoach.results import AnalysisOptions
-from tests.test_report_builders import make_analysis
+from tests.support.analyses import make_analysis
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "docs" / "thresholds.example.toml"
 

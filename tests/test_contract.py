@@ -26,8 +26,8 @@ from posecoach.render import annotator as annotator_module
 from posecoach.report import build_report, load_schema
 from posecoach.video_io import MediaInfo
 from posecoach.web.views import result_view
-from tests.test_exercises_builders import curl_clip, hinge_clip, swing_clip
-from tests.test_report_builders import measurement
+from tests.support.figures import curl_clip, hinge_clip, swing_clip
+from tests.support.analyses import measurement
 
 # One clean set per shipped exercise, with events in it.
 CLIPS = {"origin-stretch": lambda: hinge_clip(hold_s=3.0),
@@ -168,7 +168,7 @@ def test_no_exercise_id_literal_outside_the_exercises_package() -> None:
 # ---------------------------------------------------------------- live sets
 @pytest.mark.parametrize("exercise, mask", [("leg-swing", False), ("origin-stretch", True)])
 def test_a_live_set_reports_the_settings_the_session_ran_with(tmp_path, exercise, mask) -> None:
-    from tests.test_live import FakeSource, run_session
+    from tests.support.live_fakes import FakeSource, run_session
 
     summary = run_session(tmp_path, FakeSource(20), exercise=exercise, model="lite")
     [saved] = summary.saved

@@ -19,7 +19,7 @@ from posecoach.exercises.cues import CUE_SPECS, CueArbiter
 from posecoach.exercises.thresholds import CueThresholds, ExerciseConfig
 from posecoach.kinematics import ANGLE_NAMES, View
 from posecoach.sample import PoseSample
-from tests.test_exercises_builders import (
+from tests.support.figures import (
     curl_clip,
     figure,
     hinge_clip,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from posecoach.sample import PoseSample
-from tests.test_exercises_builders import curl_clip, run, swap_sides
+from tests.support.figures import curl_clip, run, swap_sides
 
 REP_S = 3.2   # curl_clip: one rep from the start of the curl to the end of the uncurl
 

@@ -9,7 +9,7 @@ import pytest
 
 from posecoach.exercises.origin_stretch import rounded_back_score, stretch_frame
 from posecoach.exercises.thresholds import OriginStretchThresholds
-from tests.test_exercises_builders import figure, hinge_clip, run, swap_sides
+from tests.support.figures import figure, hinge_clip, run, swap_sides
 
 STAND_S, DOWN_S = 1.5, 1.6
 

@@ -12,7 +12,7 @@ from posecoach.exercises.leg_swing import PelvisPivot, progression
 from posecoach.exercises.thresholds import LegSwingThresholds
 from posecoach.kinematics import ANGLE_NAMES, angles_from_points
 from posecoach.landmarks import PoseLandmark as L
-from tests.test_exercises_builders import run, swing_clip
+from tests.support.figures import run, swing_clip
 
 BUILDING = [(20, -15), (28, -18), (36, -20), (44, -22), (52, -24), (56, -25), (57, -25)]
 

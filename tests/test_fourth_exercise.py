@@ -20,8 +20,8 @@ from posecoach.render import annotator as annotator_module
 from posecoach.report import load_schema, write_outputs
 from posecoach.video_io import MediaInfo
 from tests.support import toe_touch
-from tests.test_exercises_builders import hinge_clip
-from tests.test_report_builders import measurement
+from tests.support.figures import hinge_clip
+from tests.support.analyses import measurement
 
 
 @pytest.fixture

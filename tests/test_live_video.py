@@ -14,29 +14,10 @@ from posecoach.live import LiveOptions, LiveSession
 from posecoach.live.cli import add_live_arguments, run_live
 from posecoach.live.framing import FramingConfig
 from tests import corpus
-from tests.conftest import REALCLIPS, SAMPLES
+from tests.conftest import SAMPLES
+from tests.support.exercise_clips import CLIPS, clip_for
 
 pytestmark = pytest.mark.slow
-
-# Exercise -> a sample clip with a fault to find (sample_videos/, 640x480 so decoding is
-# cheap) and a real-clip fallback where one gives stable verdicts.
-CLIPS = {
-    "origin-stretch": ("origin_stretch_knees_bent_right.mp4", "forwardfold_standing_side_istock.mp4"),
-    "leg-swing": ("leg_swing_too_fast_left.mp4", None),
-    "curl-hip-lift": ("curl_hip_lift_no_hip_lift_right.mp4", None),
-}
-
-
-def clip_for(exercise: str) -> Path:
-    pattern, real = CLIPS[exercise]
-    found = sorted(SAMPLES.glob(pattern))
-    if found:
-        return found[0]
-    if real is not None and (REALCLIPS / real).exists():
-        return REALCLIPS / real
-    pytest.skip(f"no clip for {exercise}: sample_videos/{pattern} not generated yet "
-                "(posecoach samples generate)")
-
 
 def events(report: dict) -> int:
     return len(report["holds"]) + len(report["swings"]) + len(report["reps"])

@@ -20,7 +20,7 @@ import pytest
 
 from posecoach.live.display import gui_available
 from posecoach.render import AnnotatorStyle
-from tests.test_live_video import clip_for
+from tests.support.exercise_clips import clip_for
 
 pytestmark = pytest.mark.slow
 MIN_OVERLAY_PIXELS = 300  # at half size; a drawn overlay gives 500-800, the bare clip < 50

@@ -9,7 +9,7 @@ import pytest
 from posecoach.exercises.plausible import CANNOT_MEASURE, PlausibilityScreen
 from posecoach.kinematics import ANGLE_INDEX, ANGLE_NAMES
 from posecoach.plausibility import HUMAN_RANGE, gate_angles
-from tests.test_exercises_builders import curl_clip, run, swing_clip
+from tests.support.figures import curl_clip, run, swing_clip
 
 
 def _angles(**values: float) -> np.ndarray:

@@ -16,7 +16,7 @@ import pytest
 
 from tests.conftest import SAMPLES
 from tests.redis_cluster import Cluster, RedisServer, free_port, redis_missing, wait_for
-from tests.test_web_support import GATE_NAME, GATED_RUNNER, make_clip
+from tests.support.web_runners import GATE_NAME, GATED_RUNNER, make_clip
 
 httpx = pytest.importorskip("httpx", reason="the Redis tests talk HTTP through httpx")
 
@@ -238,7 +238,7 @@ def test_the_local_queue_names_its_worker_too(tmp_path: Path, tiny_clip: Path) -
 
     from posecoach.web.app import create_app
     from posecoach.web.settings import ServeSettings
-    from tests.test_web_support import RUNNER
+    from tests.support.web_runners import RUNNER
 
     settings = ServeSettings(data_dir=tmp_path / "data", runner=RUNNER, poll_s=0.05)
     with TestClient(create_app(settings)) as client:

@@ -139,8 +139,8 @@ def test_web_answers_every_unreadable_case_with_json_4xx_and_keeps_serving(tmp_p
     from fastapi.testclient import TestClient
 
     from posecoach.web.app import create_app
-    from tests.test_web_api import settings, upload, wait_for
-    from tests.test_web_support import make_clip
+    from tests.support.web_client import settings, upload, wait_for
+    from tests.support.web_runners import make_clip
 
     good = make_clip(tmp_path / "good.mp4")
     cases = tmp_path / "cases"

@@ -10,7 +10,7 @@ import pytest
 from posecoach.exercises.base import FrameFeedback
 from posecoach.landmarks import PoseLandmark as L
 from posecoach.render import Annotator, AnnotatorStyle
-from tests.test_report_builders import AnyCounters, nobody, pose_at
+from tests.support.analyses import AnyCounters, nobody, pose_at
 
 W, H = 1280, 720
 
@@ -136,7 +136,7 @@ def test_render_video_writes_every_frame(tmp_path) -> None:
     import av
 
     from posecoach.render import render_video
-    from tests.test_report_builders import make_analysis, write_input_video
+    from tests.support.analyses import make_analysis, write_input_video
 
     clip = write_input_video(tmp_path / "in.mp4", n=40)
     analysis = make_analysis(n=40, path=str(clip))
@@ -154,7 +154,7 @@ def test_render_video_writes_every_frame(tmp_path) -> None:
 def test_render_video_errors_surface_without_hanging(tmp_path, monkeypatch, where: str) -> None:
     from posecoach.render import render_video
     from posecoach.video_io import VideoWriter
-    from tests.test_report_builders import make_analysis, write_input_video
+    from tests.support.analyses import make_analysis, write_input_video
 
     clip = write_input_video(tmp_path / "in.mp4", n=40)
     analysis = make_analysis(n=40, path=str(clip))

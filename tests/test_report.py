@@ -20,7 +20,7 @@ from posecoach.exercises.base import Cue, Fault
 from posecoach.kinematics import ANGLE_NAMES
 from posecoach.report import build_report, load_schema, write_outputs
 from posecoach.report.tables import COLUMNS
-from tests.test_report_builders import make_analysis, write_input_video
+from tests.support.analyses import make_analysis, write_input_video
 
 ROUNDED = Fault("rounded_back", 0.5, 1.5, "The back rounded instead of the hips hinging.")
 FRONT_VIEW = Fault("not_side_view", 0.0, 2.0, "The camera sees you from the front. Turn side-on.")

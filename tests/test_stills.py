@@ -10,7 +10,7 @@ import pytest
 
 from posecoach import stills
 from posecoach.report.document import GOOD, NEEDS_WORK, NOT_ASSESSABLE, verdict
-from tests.test_exercises_builders import figure
+from tests.support.figures import figure
 
 
 def _verdict_of(sample, exercise="origin-stretch"):

@@ -1,5 +1,5 @@
 """`posecoach serve`: the JSON API and the job queue, through TestClient with fake runners
-in real worker processes (see test_web_support)."""
+in real worker processes (see tests/support/web_runners.py)."""
 
 from __future__ import annotations
 
@@ -17,50 +17,19 @@ pytest.importorskip("httpx", reason="TestClient needs httpx (pip install httpx)"
 from fastapi.testclient import TestClient  # noqa: E402
 
 from posecoach.web.app import create_app  # noqa: E402
-from posecoach.web.settings import ServeSettings  # noqa: E402
-from tests.test_web_support import (  # noqa: E402
-    CHAOS_RUNNER, GATE_NAME, GATED_RUNNER, RUNNER, make_clip)
-
-TIMEOUT_S = 60
-
+from tests.support.web_client import TIMEOUT_S, files_under, settings, upload, wait_for  # noqa: E402
+from tests.support.web_runners import (  # noqa: E402
+    CHAOS_RUNNER, GATE_NAME, GATED_RUNNER, make_clip)
 
 @pytest.fixture(scope="module")
 def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return make_clip(tmp_path_factory.mktemp("clips") / "clip.mp4")
 
 
-def settings(data_dir: Path, **overrides: Any) -> ServeSettings:
-    values: dict[str, Any] = {"data_dir": data_dir, "workers": 2, "runner": RUNNER, "poll_s": 0.05}
-    values.update(overrides)
-    return ServeSettings(**values)
-
-
 @pytest.fixture
 def client(tmp_path: Path) -> Iterator[TestClient]:
     with TestClient(create_app(settings(tmp_path / "data"))) as c:
         yield c
-
-
-def upload(client: TestClient, clip: Path, exercise: str = "auto", filename: str = "clip.mp4",
-           content: bytes | None = None) -> Any:
-    data = clip.read_bytes() if content is None else content
-    return client.post("/api/analyses", data={"exercise": exercise},
-                       files={"file": (filename, data, "video/mp4")})
-
-
-def wait_for(client: TestClient, job_id: str, statuses: tuple[str, ...] = ("done", "failed"),
-             timeout_s: float = TIMEOUT_S) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        body = client.get(f"/api/analyses/{job_id}").json()
-        if body["status"] in statuses:
-            return body  # type: ignore[no-any-return]
-        assert time.monotonic() < deadline, f"job stuck in {body}"
-        time.sleep(0.05)
-
-
-def files_under(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
 
 
 # ------------------------------------------------------------------ the happy path
@@ -336,7 +305,7 @@ def test_thread_isolation_accepts_an_inline_runner(tmp_path: Path, clip: Path) -
     calls = []
 
     def inline(input_path: Path, exercise: str, out_dir: Path, progress: Any) -> dict[str, Any]:
-        from tests.test_web_support import fake_runner
+        from tests.support.web_runners import fake_runner
 
         calls.append(exercise)
         return fake_runner(input_path, exercise, out_dir, progress)

@@ -14,7 +14,7 @@ from posecoach.web.cli import (
     run_history,
     settings_from_args,
 )
-from tests.test_history import CURL, ORIGIN, SWING
+from tests.support.history_reports import CURL, ORIGIN, SWING
 
 
 def parse(add: object, argv: list[str]) -> argparse.Namespace:

@@ -1,6 +1,6 @@
 """`posecoach serve` when things go wrong around it: a second server on the same data
 directory, a port already taken, a damaged database, the server killed with SIGKILL in
-the middle of a job. Fake runners (see test_web_support), no pose model."""
+the middle of a job. Fake runners (see tests/support/web_runners.py), no pose model."""
 
 from __future__ import annotations
 
@@ -30,8 +30,8 @@ from posecoach.limits import MediaLimits  # noqa: E402
 from posecoach.web.app import create_app  # noqa: E402
 from posecoach.web.jobs import JobQueue  # noqa: E402
 from posecoach.web.settings import ServeSettings  # noqa: E402
-from tests.test_web_api import files_under, settings, upload, wait_for  # noqa: E402
-from tests.test_web_support import GATE_NAME, GATED_RUNNER, HANGING_RUNNER, HUNG_PID_NAME, fake_runner, make_clip  # noqa: E402
+from tests.support.web_client import files_under, settings, upload, wait_for  # noqa: E402
+from tests.support.web_runners import GATE_NAME, GATED_RUNNER, HANGING_RUNNER, HUNG_PID_NAME, fake_runner, make_clip  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -128,8 +128,8 @@ import sys, uvicorn
 from pathlib import Path
 from posecoach.web.app import create_app
 from posecoach.web.cli import bind_socket
-from tests.test_web_api import settings
-from tests.test_web_support import GATED_RUNNER
+from tests.support.web_client import settings
+from tests.support.web_runners import GATED_RUNNER
 sock = bind_socket("127.0.0.1", 0)
 print(sock.getsockname()[1], flush=True)
 app = create_app(settings(Path(sys.argv[1]), runner=GATED_RUNNER, workers=1))

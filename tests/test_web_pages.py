@@ -17,8 +17,8 @@ from posecoach.history import HistoryStore  # noqa: E402
 from posecoach.web.app import create_app  # noqa: E402
 from posecoach.web.settings import ServeSettings  # noqa: E402
 from posecoach.web.views import result_view  # noqa: E402
-from tests.test_history import CURL, ORIGIN, SWING  # noqa: E402
-from tests.test_web_support import RUNNER, fake_report, make_clip, write_fake_outputs  # noqa: E402
+from tests.support.history_reports import CURL, ORIGIN, SWING  # noqa: E402
+from tests.support.web_runners import RUNNER, fake_report, make_clip, write_fake_outputs  # noqa: E402
 
 HTML = {"accept": "text/html"}
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -182,8 +182,8 @@ def test_result_page_shows_target_progress_last_time_and_left_against_right(clie
 
 
 def test_result_page_follows_a_running_job_and_shows_a_failure(tmp_path: Path) -> None:
-    from tests.test_web_api import upload, wait_for
-    from tests.test_web_support import CHAOS_RUNNER
+    from tests.support.web_client import upload, wait_for
+    from tests.support.web_runners import CHAOS_RUNNER
 
     clip = make_clip(tmp_path / "clip.mp4")
     settings = ServeSettings(data_dir=tmp_path / "data", runner=CHAOS_RUNNER, poll_s=0.05)
@@ -193,7 +193,7 @@ def test_result_page_follows_a_running_job_and_shows_a_failure(tmp_path: Path) -
         page = client.get(f"/results/{failing}", headers=HTML).text
         assert "Analysis failed" in page and "no person found in the clip" in page
 
-    settings = ServeSettings(data_dir=tmp_path / "data2", runner="tests.test_web_support:gated_runner",
+    settings = ServeSettings(data_dir=tmp_path / "data2", runner="tests.support.web_runners:gated_runner",
                              poll_s=0.05)
     with TestClient(create_app(settings)) as client:
         running = upload(client, clip).json()["id"]

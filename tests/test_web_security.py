@@ -21,7 +21,7 @@ from fastapi.testclient import TestClient  # noqa: E402
 from posecoach.web.app import create_app  # noqa: E402
 from posecoach.web.deps import get_ctx  # noqa: E402
 from posecoach.web.settings import ServeSettings  # noqa: E402
-from tests.test_web_support import fake_runner, make_clip  # noqa: E402
+from tests.support.web_runners import fake_runner, make_clip  # noqa: E402
 
 TOKEN = "s3cret-token"
 HTML = {"accept": "text/html"}
@@ -49,7 +49,7 @@ def guarded(tmp_path: Path) -> Iterator[TestClient]:
 @pytest.fixture
 def finished(tmp_path: Path, clip: Path) -> Iterator[tuple[TestClient, dict[str, Any]]]:
     """An open app with one finished analysis: (client, its API body)."""
-    from tests.test_web_api import upload, wait_for
+    from tests.support.web_client import upload, wait_for
 
     with TestClient(create_app(inline_settings(tmp_path / "data"))) as client:
         job_id = upload(client, clip).json()["id"]

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 from posecoach.analysis import looks_like
 from posecoach.exercises import recognise
 from posecoach.report.document import NOT_ASSESSABLE, verdict
-from tests.test_exercises_builders import curl_clip, hinge_clip, run, swing_clip
+from tests.support.figures import curl_clip, hinge_clip, run, swing_clip
 
 
 def test_a_prone_curl_analysed_as_the_stretch_is_refused_with_a_suggestion():
