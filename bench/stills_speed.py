@@ -1,13 +1,15 @@
 """Seconds per photo of `posecoach analyze PHOTO` (the still-image path), in this process
 (bench/stills.py measures its accuracy).
 
-    python bench/stills_speed.py [PHOTO ...] [--model full] [--repeat 3]
+    python bench/stills_speed.py [PHOTO ...] [--model heavy] [--repeat 3]
 
 Without photos, stills are cut from the middle of three sample clips (a stretch hold, a
 curl, a leg swing) into a temp folder as JPEG. Each photo is analysed --repeat times,
 interleaved; every call builds its landmarkers afresh, as one `analyze` run does, so the
 figure is what one photo costs end to end apart from starting Python: analyze_media plus
-write_outputs (report, charts). Target (issue 17): at most 1.5 s per photo.
+write_outputs (report, charts). Without --model, the model `analyze PHOTO` picks (heavy
+when installed, else full; posecoach.analysis.photo_model). Target (issue 17): at most
+1.5 s per photo.
 """
 
 from __future__ import annotations
@@ -55,7 +57,7 @@ def cut_stills(folder: Path) -> list[Path]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("photos", nargs="*", type=Path)
-    parser.add_argument("--model", default="full")
+    parser.add_argument("--model", default=None, help="default: what `analyze PHOTO` uses")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="posecoach-stills-") as tmp_name, native_logs_hidden(True):
@@ -64,19 +66,21 @@ def main(argv: list[str] | None = None) -> int:
         if not photos:
             print("no photos (sample_videos/ missing and none given)")
             return 0
-        options = AnalysisOptions(model=args.model)
+        options = AnalysisOptions(model=args.model or "full", photo_model=args.model)
         analyze_media(photos[0], options)  # warm the file cache and imports
         seconds: dict[Path, list[float]] = {p: [] for p in photos}
         verdicts: dict[Path, str] = {}
+        used = ""
         for round_i in range(args.repeat):
             for photo in photos:
                 start = time.perf_counter()
                 analysis = analyze_media(photo, options)
                 write_outputs(analysis, tmp / f"out-{photo.stem}-{round_i}", video=False)
                 seconds[photo].append(time.perf_counter() - start)
+                used = analysis.model
                 verdicts[photo] = (f"{analysis.info.width}x{analysis.info.height}, {analysis.exercise}, "
                                    f"detected {analysis.detection_rate:.0%}")
-    print(f"seconds per photo (analyze_media + write_outputs, model {args.model}, median of "
+    print(f"seconds per photo (analyze_media + write_outputs, model {used}, median of "
           f"{args.repeat}; load average {os.getloadavg()[0]:.1f}):")
     for photo, values in seconds.items():
         print(f"  {photo.name:<40}{statistics.median(values):>6.2f} s   ({verdicts[photo]})")

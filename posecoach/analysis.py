@@ -12,7 +12,7 @@ from collections.abc import Callable
 from contextlib import closing, nullcontext
 from pathlib import Path
 
-from posecoach import exercises, stills
+from posecoach import exercises, models, photo_pose, stills
 from posecoach.errors import ConfigError
 from posecoach.exercises import recognise as wrong_exercise
 from posecoach.exercises.base import ExerciseResult, FrameFeedback
@@ -51,6 +51,19 @@ def _mask_scheduler(options: AnalysisOptions) -> MaskScheduler:
                          prone=options.exercises.curl_hip_lift)
 
 
+def photo_model(options: AnalysisOptions) -> str:
+    """The model a photo is read with: `options.photo_model` if set; else heavy when
+    `options.model` is the default full and heavy is installed (a photo is one frame,
+    so the most accurate model costs little; docs/angles.md#photos), else `options.model`.
+    Heavy is never installed from here: `make models` / `posecoach models install
+    --variant heavy` provision it, and without it photos use full."""
+    if options.photo_model:
+        return options.photo_model
+    if options.model == models.DEFAULT_VARIANT and models.bundle_path(models.PHOTO_VARIANT).exists():
+        return models.PHOTO_VARIANT
+    return options.model
+
+
 def analyze_media(path: Path | str, options: AnalysisOptions = AnalysisOptions(),
                   progress: ProgressCallback | None = None) -> ClipAnalysis:
     """Analyse a video or image file end to end (no files written)."""
@@ -58,19 +71,20 @@ def analyze_media(path: Path | str, options: AnalysisOptions = AnalysisOptions()
     info = probe(path, options.limits)
     image = info.kind == "image"
     factory = PoseEstimator.for_images if image else PoseEstimator.for_video
+    model = photo_model(options) if image else options.model
     # One landmarker with masks on every frame when asked (or for a photo); by default a
     # video's masks come from a second one, on the few frames that need them.
     every_mask = options.segmentation is True or (image and options.wants_mask())
     scheduled = not every_mask and options.wants_mask()
     measurements: list[Measurement] = []
-    with factory(options.model, segmentation=every_mask) as estimator, \
+    with factory(model, segmentation=every_mask) as estimator, \
             (_mask_scheduler(options) if scheduled else nullcontext()) as masks, \
             PeopleCounter(options.model) as people, \
             closing(prefetch(people.watch(iter_frames(path, options.limits)))) as frames:  # type: ignore[type-var]
         # Decoding and people counting run on the prefetch thread, overlapping inference;
         # `closing` stops that thread before the counter's landmarker is closed.
         # A still: a person small in the frame is looked for and refined in crops.
-        detect = stills.refined_detect(estimator.detect) if image else estimator.detect
+        detect = photo_pose.photo_detect(estimator.detect) if image else estimator.detect
         if masks is not None:
             detect = masks.watch(detect)
         for frame, m in measure_stream(frames, detect, options.measure,
@@ -96,7 +110,7 @@ def analyze_media(path: Path | str, options: AnalysisOptions = AnalysisOptions()
     suggested = None if options.exercise == AUTO else wrong_exercise.suggest_instead(exercise, seen)
     if suggested is not None:
         result = wrong_exercise.refuse(result, suggested, looks_like(suggested))
-    return ClipAnalysis(info=info, exercise=exercise, model=str(options.model),
+    return ClipAnalysis(info=info, exercise=exercise, model=str(model),
                         measurements=measurements, samples=samples, feedback=feedback, result=result,
                         options=options, suggested_exercise=suggested, masked_frames=masked)
 

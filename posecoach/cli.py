@@ -220,14 +220,16 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     from posecoach.report.folders import choose_out_dirs
 
     limits = MediaLimits.from_env().replace(max_clip_s=args.max_clip_s)
-    options = AnalysisOptions(exercise=args.exercise, model=args.model, limits=limits,
+    # No --model: videos use full, photos heavy when installed (analysis.photo_model).
+    model = args.model or "full"
+    options = AnalysisOptions(exercise=args.exercise, model=model, photo_model=args.model, limits=limits,
                               exercises=_exercise_config(args))
     inputs = _collect_inputs(args.inputs)
     many = len(inputs) > 1
     out_dirs = choose_out_dirs(inputs, args.out)
     show_progress = not args.quiet and not args.json and sys.stderr.isatty()
     # Install the model once, up front, rather than racing in the workers.
-    resolve_model(args.model, progress=(lambda m: None) if args.quiet else _progress_line)
+    resolve_model(model, progress=(lambda m: None) if args.quiet else _progress_line)
     jobs = [(str(p), str(d), options, not args.no_video, show_progress)
             for p, d in zip(inputs, out_dirs)]
     results = _run_jobs(inputs, jobs, args.jobs, args.debug)
@@ -311,7 +313,8 @@ def build_parser() -> argparse.ArgumentParser:
     from posecoach.exercises import exercise_ids
 
     p_an.add_argument("--exercise", choices=("auto", *exercise_ids()), default="auto")
-    p_an.add_argument("--model", choices=MODEL_CHOICES, default="full")
+    p_an.add_argument("--model", choices=MODEL_CHOICES,
+                      help="pose model (default: full for videos; for photos heavy when installed, else full)")
     add_config_argument(p_an)
     p_an.add_argument("--out", metavar="DIR", help="output folder (see above)")
     p_an.add_argument("--no-video", action="store_true", help="skip the annotated video")

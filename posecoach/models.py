@@ -33,6 +33,7 @@ Verifier = Callable[[Path], None]
 
 VARIANTS: tuple[str, ...] = ("lite", "full", "heavy")
 DEFAULT_VARIANT = "full"
+PHOTO_VARIANT = "heavy"  # photos use it when installed (posecoach.analysis.photo_model)
 OFFICIAL_URL = ("https://storage.googleapis.com/mediapipe-models/pose_landmarker/"
                 "pose_landmarker_{variant}/float16/latest/pose_landmarker_{variant}.task")
 OFFICIAL_TIMEOUT_S = 4.0

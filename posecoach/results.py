@@ -28,6 +28,9 @@ class AnalysisOptions:
 
     exercise: str = AUTO
     model: str = "full"
+    # The model for a photo. None: the most accurate one installed (heavy) when `model` is
+    # the default full, else `model` (posecoach.analysis.photo_model).
+    photo_model: str | None = None
     # The mask feeds the exercises whose spec `needs_mask` (the origin stretch). None: from
     # the exercise (videos: masks only on the frames that check reads, see
     # posecoach.masking); True: a mask on every frame; False: none.

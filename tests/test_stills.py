@@ -66,20 +66,16 @@ def test_photo_of_a_held_stretch_is_good(full_model, tmp_path):
 def test_a_small_person_bent_forward_is_found_and_measured(full_model):
     """The mannequin hinged, filling 20 % of a 1920x1080 photo: the plain pose finds
     nobody; the refined search measures the trunk (bench/stills.py: MAE 7 deg)."""
-    import sys
-
-
+    from posecoach import photo_pose
     from posecoach.kinematics import ANGLE_INDEX, angles_from_points
     from posecoach.pose import PoseEstimator
-    from tests.conftest import ROOT
+    from posecoach.synth.stills import photo_by_name, render_photo
 
-    sys.path.insert(0, str(ROOT / "bench"))
-    from stills import photos
-
-    rgb, truth, facing = next(iter(photos(0.2)))
+    spec = photo_by_name("hinge_good_fill0.2_t4")
+    rgb, truth = render_photo(spec)
     with PoseEstimator.for_images("full") as est:
         assert not est.detect(rgb, 0.0).detected
-        f = stills.refined_detect(est.detect)(rgb, 0.0)
+        f = photo_pose.refined_detect(est.detect)(rgb, 0.0)
     assert f.detected
-    trunk = angles_from_points(f.xy(0.5), 1 if facing == "right" else -1)[ANGLE_INDEX["trunk_inclination"]]
+    trunk = angles_from_points(f.xy(0.5), 1 if spec.facing == "right" else -1)[ANGLE_INDEX["trunk_inclination"]]
     assert abs(trunk - truth[ANGLE_INDEX["trunk_inclination"]]) < 12.0
