@@ -33,7 +33,7 @@ from typing import Protocol
 
 import numpy as np
 
-from posecoach.exercises.registry import is_lying_prone
+from posecoach.exercises.evidence import is_lying_prone
 from posecoach.exercises.thresholds import CurlHipLiftThresholds
 from posecoach.kinematics import ANGLE_INDEX
 from posecoach.landmarks import PoseFrame

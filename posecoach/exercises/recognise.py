@@ -5,19 +5,18 @@ so an analysis of the wrong exercise is refused: `suggest_instead` names the exe
 the clip looks like when the recogniser is confident it is another one, or when the
 chosen exercise's defining posture never appears (no hip hinge for the origin stretch,
 never lying prone for the curl, no swinging thigh for the leg swing). `refuse` turns
-the result into `not_assessable` with the condition `wrong_exercise`. Pure numpy.
+the result into `not_assessable` with the condition `wrong_exercise`. The evidence is
+evidence.py's, the same the ``auto`` guess reads. Pure numpy.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable
-from dataclasses import dataclass
-
-import numpy as np
 
 from posecoach.exercises.base import ExerciseResult, Fault
-from posecoach.exercises.common import SIDES, Zigzag, angle, finite
+from posecoach.exercises.common import finite
+from posecoach.exercises.evidence import Evidence, gather, guess
 from posecoach.exercises.plausible import _emptied
 from posecoach.exercises.thresholds import ExerciseConfig
 from posecoach.sample import PoseSample
@@ -31,60 +30,13 @@ HINGE_SEEN_S = 0.5              # hinged at least this long: the stretch's postu
 SWING_CONFIDENT_PEAKS = 4       # thigh-difference peaks of a plain swing set
 
 
-@dataclass(frozen=True)
-class Evidence:
-    """What the clip shows. Shares are of the frames with a person."""
-
-    frames: int
-    prone_share: float
-    hinge_share: float
-    hinge_s: float
-    swing_range_deg: float
-    swing_peaks: int
-
-
-def gather(samples: Iterable[PoseSample], config: ExerciseConfig | None = None) -> Evidence:
-    cfg = config or ExerciseConfig()
-    prone_th, det, hinge_deg = cfg.curl_hip_lift, cfg.detect, cfg.origin_stretch.hinge_enter_deg
-    n = prone = hinge = 0
-    times: list[float] = []
-    diffs: list[float] = []
-    for s in samples:
-        if not s.detected:
-            continue
-        n += 1
-        times.append(float(s.t_s))
-        trunk = angle(s, "trunk_inclination")
-        thighs = [v for v in (angle(s, f"thigh_angle_{side}") for side in SIDES) if finite(v)]
-        lying = finite(trunk) and abs(trunk - 90.0) <= prone_th.prone_trunk_tol_deg \
-            and bool(thighs) and min(thighs) <= prone_th.prone_max_thigh_deg
-        prone += int(lying)
-        hinge += int(finite(trunk) and trunk >= hinge_deg and not lying)
-        if len(thighs) == 2:
-            diffs.append(abs(thighs[0] - thighs[1]))
-    spread, peaks = 0.0, 0
-    if len(diffs) >= 10:
-        arr = np.asarray(diffs)
-        spread = float(np.percentile(arr, 95) - np.percentile(arr, 5))
-        zig = Zigzag(det.swing_reversal_deg)
-        peaks = sum(1 for i, v in enumerate(arr) if (t := zig.update(float(i), float(v)))
-                    and t.kind > 0)
-    frame_s = float(np.median(np.diff(times))) if len(times) > 1 else 0.0
-    share = (lambda k: k / n) if n else (lambda k: 0.0)
-    return Evidence(n, share(prone), share(hinge), hinge * frame_s, spread, peaks)
-
-
-def _swinging(e: Evidence, cfg: ExerciseConfig) -> bool:
-    return e.swing_range_deg >= cfg.detect.swing_min_range_deg and e.swing_peaks >= cfg.detect.swing_min_peaks
-
-
 def plainly(e: Evidence, cfg: ExerciseConfig) -> str | None:
     """The exercise the clip plainly shows, or None when no exercise is that clear."""
     if e.prone_share >= PRONE_CONFIDENT_SHARE:
         return "curl-hip-lift"
-    if _swinging(e, cfg) and e.swing_peaks >= SWING_CONFIDENT_PEAKS and e.prone_share < PRONE_SEEN_SHARE:
+    if e.swinging(cfg) and e.swing_peaks >= SWING_CONFIDENT_PEAKS and e.prone_share < PRONE_SEEN_SHARE:
         return "leg-swing"
-    if e.hinge_share >= HINGE_CONFIDENT_SHARE and not _swinging(e, cfg) \
+    if e.hinge_share >= HINGE_CONFIDENT_SHARE and not e.swinging(cfg) \
             and e.prone_share < PRONE_SEEN_SHARE:
         return "origin-stretch"
     return None
@@ -95,7 +47,7 @@ def posture_seen(exercise: str, e: Evidence, cfg: ExerciseConfig) -> bool:
     if exercise == "curl-hip-lift":
         return e.prone_share >= PRONE_SEEN_SHARE
     if exercise == "leg-swing":
-        return _swinging(e, cfg)
+        return e.swinging(cfg)
     if exercise == "origin-stretch":
         return e.hinge_s >= HINGE_SEEN_S
     return True
@@ -105,10 +57,7 @@ def suggest_instead(chosen: str, samples: Iterable[PoseSample],
                     config: ExerciseConfig | None = None) -> str | None:
     """The exercise to suggest in place of `chosen`, or None when `chosen` fits (or the
     clip shows too little to tell)."""
-    from posecoach.exercises.registry import detect_exercise
-
     cfg = config or ExerciseConfig()
-    samples = list(samples)
     e = gather(samples, cfg)
     if e.frames < 10:
         return None
@@ -116,9 +65,9 @@ def suggest_instead(chosen: str, samples: Iterable[PoseSample],
     if clear is not None and clear != chosen:
         return clear
     if not posture_seen(chosen, e, cfg):
-        guess = detect_exercise(samples, cfg)
-        if guess != chosen and posture_seen(guess, e, cfg):
-            return guess
+        auto = guess(e, cfg)
+        if auto != chosen and posture_seen(auto, e, cfg):
+            return auto
     return None
 
 

@@ -143,7 +143,7 @@ class CurlHipLiftThresholds:
 class DetectThresholds:
     """`detect_exercise` (``--exercise auto``)."""
 
-    prone_min_share: float = 0.4        # [detect] share of frames lying prone
+    prone_min_share: float = 0.4        # [detect] share of frames (trunk measured) lying prone
     swing_min_range_deg: float = 35.0   # [detect] p95-p5 of |thigh L - thigh R|
     swing_reversal_deg: float = 25.0    # [detect] zigzag threshold on that difference
     swing_min_peaks: int = 3            # [detect] peaks of the difference
