@@ -4,6 +4,8 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_videos"
@@ -11,6 +13,11 @@ REALCLIPS = ROOT.parent / "shared" / "realclips"
 
 # Native MediaPipe/TFLite logging is noise in test output.
 os.environ.setdefault("GLOG_minloglevel", "2")
+
+# Property tests draw the same examples on every run (CI must be deterministic); a
+# local database of past failures would make one machine's run differ from another's.
+settings.register_profile("posecoach", derandomize=True, database=None)
+settings.load_profile("posecoach")
 
 
 @pytest.fixture(scope="session")
