@@ -12,13 +12,16 @@ from collections.abc import Callable
 from contextlib import closing, nullcontext
 from pathlib import Path
 
+import numpy as np
+
 from posecoach import exercises, models, photo_pose, stills
 from posecoach.errors import ConfigError
 from posecoach.exercises import recognise as wrong_exercise
 from posecoach.exercises.base import ExerciseResult, FrameFeedback
 from posecoach.exercises.thresholds import ExerciseConfig
 from posecoach.masking import MaskScheduler
-from posecoach.pipeline import Measurement, measure_stream, smooth_clip
+from posecoach.landmarks import PoseFrame
+from posecoach.pipeline import Measurement, detect_stream, measure_detected, smooth_clip
 from posecoach.pose import PeopleCounter, PoseEstimator
 from posecoach.results import AUTO, AnalysisOptions, ClipAnalysis
 from posecoach.sample import PoseSample
@@ -64,6 +67,11 @@ def photo_model(options: AnalysisOptions) -> str:
     return options.model
 
 
+def _detect_for(estimator: PoseEstimator, image: bool) -> Callable[[np.ndarray, float], PoseFrame]:
+    """The landmarker's detect; for a photo, the still-image path (posecoach.photo_pose)."""
+    return photo_pose.photo_detect(estimator.detect) if image else estimator.detect
+
+
 def analyze_media(path: Path | str, options: AnalysisOptions = AnalysisOptions(),
                   progress: ProgressCallback | None = None) -> ClipAnalysis:
     """Analyse a video or image file end to end (no files written)."""
@@ -80,18 +88,16 @@ def analyze_media(path: Path | str, options: AnalysisOptions = AnalysisOptions()
     with factory(model, segmentation=every_mask) as estimator, \
             (_mask_scheduler(options) if scheduled else nullcontext()) as masks, \
             PeopleCounter(options.model) as people, \
-            closing(prefetch(people.watch(iter_frames(path, options.limits)))) as frames:  # type: ignore[type-var]
-        # Decoding and people counting run on the prefetch thread, overlapping inference;
-        # `closing` stops that thread before the counter's landmarker is closed.
-        # A still: a person small in the frame is looked for and refined in crops.
-        detect = photo_pose.photo_detect(estimator.detect) if image else estimator.detect
-        if masks is not None:
-            detect = masks.watch(detect)
-        for frame, m in measure_stream(frames, detect, options.measure,
-                                       lambda rgb, t_s: people.count):
+            closing(prefetch(people.watch(iter_frames(path, options.limits)))) as frames, \
+            closing(prefetch(detect_stream(frames, _detect_for(estimator, image),
+                                           lambda rgb, t_s: people.count))) as detected:
+        # Three threads in a row: decoding and people counting, then the landmarker, then
+        # (here) measuring, so each overlaps the others' work. `closing` stops them in
+        # reverse order, before the landmarkers they use are closed.
+        for rgb, frame, m in measure_detected(detected, options.measure):
             measurements.append(m)
             if masks is not None:
-                masks.observe(len(measurements) - 1, frame, m)
+                masks.observe(len(measurements) - 1, rgb, frame, m)
             if progress is not None:
                 progress(len(measurements), max(info.frames, len(measurements)))
         masked = len(measurements) if every_mask else 0

@@ -75,8 +75,8 @@ class _Pending:
 
 
 class MaskScheduler:
-    """Offline pass 1: wrap the main landmarker's `detect` with `watch()`, then `observe()`
-    each frame's measurement in order; `apply()` writes the bulges into the measurements.
+    """Offline pass 1: `observe()` each frame's pose and measurement in order; `apply()`
+    writes the bulges into the measurements.
 
     `armed`: masks from the first frame (the exercise is known to read them); otherwise
     only from the first hinged frame on, with the baseline frames kept until then.
@@ -92,7 +92,6 @@ class MaskScheduler:
         self._skip_prone = skip_prone
         self._policy = policy
         self._prone = prone
-        self._last_input: tuple[float, np.ndarray] | None = None
         self._first_t: float | None = None
         self._facing_votes = 0
         self._last_mask_t = -math.inf
@@ -106,20 +105,9 @@ class MaskScheduler:
         self._stop = threading.Event()
         self._error: BaseException | None = None
 
-    def watch(self, detect: Callable[[np.ndarray, float], PoseFrame]
-              ) -> Callable[[np.ndarray, float], PoseFrame]:
-        """`detect` that also remembers the frame it was given, for `observe()`."""
-        def detect_and_remember(rgb: np.ndarray, t_s: float) -> PoseFrame:
-            self._last_input = (t_s, rgb)
-            return detect(rgb, t_s)
-        return detect_and_remember
-
-    def observe(self, index: int, frame: PoseFrame, m: Measurement) -> None:
-        """The main landmarker's result for the frame last given to the watched detect."""
-        if self._last_input is None or self._last_input[0] != m.t_s:
-            raise RuntimeError("observe() expects the frame last passed to the watched detect")
-        rgb = self._last_input[1]
-        self._last_input = None
+    def observe(self, index: int, rgb: np.ndarray, frame: PoseFrame, m: Measurement) -> None:
+        """The main landmarker's result `frame` and its measurement `m` for the frame
+        `rgb`, the clip's frame number `index`; called for every frame, in order."""
         if not m.detected:
             return
         if self._first_t is None:

@@ -216,18 +216,36 @@ class LiveSmoother:
         return _sample(m, angles, xy, facing, width, height)
 
 
-def measure_stream(frames: Iterable[tuple[float, np.ndarray]], detect: Callable[[np.ndarray, float], PoseFrame],
-                   config: MeasureConfig = MeasureConfig(),
-                   count_people: Callable[[np.ndarray, float], int] | None = None,
-                   ) -> Iterator[tuple[PoseFrame, Measurement]]:
-    """Run pose + measurement over (t_s, rgb) frames, one at a time.
+def detect_stream(frames: Iterable[tuple[float, np.ndarray]], detect: Callable[[np.ndarray, float], PoseFrame],
+                  count_people: Callable[[np.ndarray, float], int] | None = None,
+                  ) -> Iterator[tuple[np.ndarray, PoseFrame]]:
+    """Run pose estimation over (t_s, rgb) frames, one at a time: (rgb, PoseFrame).
 
     `count_people` (e.g. pose.PeopleCounter.update) reports extra people in view; the
     tracked pose alone only ever sees one.
     """
-    measurer = FrameMeasurer(config)
     for t_s, rgb in frames:
         frame = detect(rgb, t_s)
         if count_people is not None and frame.detected:
             frame = frame.with_people_seen(count_people(rgb, t_s))
-        yield frame, measurer.measurement_of(frame)
+        yield rgb, frame
+
+
+def measure_detected(detected: Iterable[tuple[np.ndarray, PoseFrame]],
+                     config: MeasureConfig = MeasureConfig(),
+                     ) -> Iterator[tuple[np.ndarray, PoseFrame, Measurement]]:
+    """Measure each detected frame in order (facing and leg labels tracked across them).
+    Offline, `detected` comes from `detect_stream` on a thread of its own, so measuring
+    one frame overlaps the model's work on the next."""
+    measurer = FrameMeasurer(config)
+    for rgb, frame in detected:
+        yield rgb, frame, measurer.measurement_of(frame)
+
+
+def measure_stream(frames: Iterable[tuple[float, np.ndarray]], detect: Callable[[np.ndarray, float], PoseFrame],
+                   config: MeasureConfig = MeasureConfig(),
+                   count_people: Callable[[np.ndarray, float], int] | None = None,
+                   ) -> Iterator[tuple[PoseFrame, Measurement]]:
+    """Run pose + measurement over (t_s, rgb) frames, one at a time, on this thread."""
+    for _, frame, m in measure_detected(detect_stream(frames, detect, count_people), config):
+        yield frame, m

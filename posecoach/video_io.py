@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from fractions import Fraction
 from pathlib import Path
 from typing import Any, TypeVar
@@ -258,7 +258,7 @@ def put_unless_stopped(q: "queue.Queue[Any]", item: object, stop: threading.Even
 _END = object()
 
 
-def prefetch(items: Iterable[T], depth: int = 4) -> Iterator[T]:
+def prefetch(items: Iterable[T], depth: int = 4) -> Generator[T, None, None]:
     """Iterate `items` on a background thread, at most `depth` ahead, so that decoding
     overlaps the caller's work (pose inference, drawing). Errors there are raised here;
     stopping early stops the thread and closes the source."""

@@ -182,14 +182,13 @@ class CountingDetector:
 def _schedule(script: Script, seconds: float, **kwargs: object) -> tuple[MaskScheduler, CountingDetector, list]:
     detector = CountingDetector()
     scheduler = MaskScheduler(lambda: detector, **kwargs)  # type: ignore[arg-type]
-    detect = scheduler.watch(lambda rgb, t: frame_from_xy(script(t), t, WIDTH, HEIGHT))
     measurer, measurements = FrameMeasurer(), []
     rgb = np.zeros((HEIGHT, WIDTH, 3), np.uint8)
     for i in range(int(seconds * 30)):
-        frame = detect(rgb, i / 30)
+        frame = frame_from_xy(script(i / 30), i / 30, WIDTH, HEIGHT)
         m = measurer.measurement_of(frame)
         measurements.append(m)
-        scheduler.observe(i, frame, m)
+        scheduler.observe(i, rgb, frame, m)
     return scheduler, detector, scheduler.apply(measurements)
 
 
@@ -221,12 +220,12 @@ def test_a_failing_mask_landmarker_fails_the_analysis_instead_of_dropping_masks(
             raise RuntimeError("mask landmarker failed")
 
     scheduler = MaskScheduler(Broken, armed=True, skip_prone=False)
-    detect = scheduler.watch(lambda rgb, t: frame_from_xy(origin_stretch(t), t, WIDTH, HEIGHT))
     measurer, measurements = FrameMeasurer(), []
+    rgb = np.zeros((HEIGHT, WIDTH, 3), np.uint8)
     with pytest.raises(RuntimeError, match="mask landmarker failed"):
         with scheduler:
             for i in range(60):
-                frame = detect(np.zeros((HEIGHT, WIDTH, 3), np.uint8), i / 30)
+                frame = frame_from_xy(origin_stretch(i / 30), i / 30, WIDTH, HEIGHT)
                 measurements.append(measurer.measurement_of(frame))
-                scheduler.observe(i, frame, measurements[-1])
+                scheduler.observe(i, rgb, frame, measurements[-1])
             scheduler.apply(measurements)

@@ -105,7 +105,7 @@ def test_one_frame_video_and_huge_image_give_reports(folder, full_model, tmp_pat
 def test_ctrl_c_during_analysis_leaves_no_report(tmp_path, monkeypatch, capsys, full_model):
     import posecoach.analysis as analysis
 
-    real = analysis.measure_stream
+    real = analysis.measure_detected
 
     def interrupted(*args, **kwargs):
         for i, item in enumerate(real(*args, **kwargs)):
@@ -113,7 +113,7 @@ def test_ctrl_c_during_analysis_leaves_no_report(tmp_path, monkeypatch, capsys, 
                 raise KeyboardInterrupt
             yield item
 
-    monkeypatch.setattr(analysis, "measure_stream", interrupted)
+    monkeypatch.setattr(analysis, "measure_detected", interrupted)
     out = tmp_path / "out"
     assert main(["analyze", str(PERSON), "--out", str(out)]) == 130
     assert not out.exists()
