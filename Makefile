@@ -35,6 +35,7 @@ bench: models
 	$(BIN)/python bench/accuracy.py
 	$(BIN)/python bench/swing_pivot.py
 	$(BIN)/python bench/throughput.py --repeat 3 $(BENCH_CLIPS)
+	$(BIN)/python bench/overhead.py sample_videos/leg_swing_good_right.mp4
 	$(BIN)/python bench/stills_speed.py
 	$(BIN)/python bench/memory.py --seconds 60
 	$(BIN)/python bench/live_latency.py --model lite --exercise origin-stretch --seconds 9 \
