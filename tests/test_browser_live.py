@@ -94,12 +94,14 @@ def _check_verdict(run: LiveRun, expected: dict[str, Any], exercise: str) -> Non
     import os
 
     report = run.sets[0]["report"]
-    got = {"swings": len(report["swings"]), "faults": sorted({f["code"] for f in report["faults"]})}
-    ok = got["faults"] == expected["faults"] and (exercise != "leg-swing"
-                                                   or abs(got["swings"] - expected["swings"]) <= 1)
+    got = {"swings": len(report["swings"]), "holds": len(report["holds"]),
+           "faults": sorted({f["code"] for f in report["faults"]})}
+    ok = got["faults"] == expected["faults"] and (
+        abs(got["swings"] - expected["swings"]) <= 1 if exercise == "leg-swing" else got["holds"] >= 1)
     if not ok and run.stats["fps"] < MIN_FPS_FOR_VERDICTS:
-        pytest.skip(f"the machine is too busy for a real-time comparison: the page analysed "
-                    f"{run.stats['fps']:.1f} frames/s (load average {os.getloadavg()[0]:.1f}); "
+        pytest.skip(f"skipped, not failed: the {run.stats['mode']}-mode page analysed {run.stats['fps']:.1f} "
+                    f"frames/s, under the {MIN_FPS_FOR_VERDICTS:g} a real-time comparison with analyze "
+                    f"needs (the machine is busy: load average {os.getloadavg()[0]:.1f}); "
                     f"got {got}, analyze {expected}")
     assert ok, (got, expected, run.stats)
 
@@ -123,6 +125,8 @@ def test_live_page_counts_the_swings_and_finds_the_faults_of_analyze(
     run = _run(playwright, server, tmp_path, SWING_CLIP, "leg-swing", mode)
     report = run.sets[0]["report"]
     assert report["exercise"] == "leg-swing" and report["input"]["path"].startswith("browser camera")
+    if mode == "page":  # the page's people counter ran and saw the one runner
+        assert run.stats["people_counts"] >= 2 and run.stats["people_seen"] == 1, run.stats
     _only_this_server(run, server)
     # In the history like any session, with a result page.
     import urllib.request
@@ -140,6 +144,5 @@ def test_live_page_sends_the_mask_for_the_origin_stretch(lite_model: Path, playw
     reference = _reference(STRETCH_CLIP, "origin-stretch")
     assert "rounded_back" in reference["faults"]  # found from the mask: without it, no such fault
     run = _run(playwright, server, tmp_path, STRETCH_CLIP, "origin-stretch", "page")
-    assert len(run.sets[0]["report"]["holds"]) >= 1
     _only_this_server(run, server)
     _check_verdict(run, reference, "origin-stretch")

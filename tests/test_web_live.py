@@ -7,19 +7,24 @@ pose model runs: what is tested is the path after the pose, which is the live pa
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
 from posecoach import models
-from posecoach.landmarks import PoseLandmark
+from posecoach.errors import InputError
+from posecoach.landmarks import NUM_LANDMARKS, PoseLandmark
+from posecoach.live.framing import ONE_PERSON
 from posecoach.web.app import create_app
+from posecoach.web.live_wire import CameraFrame, PoseMessage
 from posecoach.web.security import LIVE_CSP
 from posecoach.web.settings import ServeSettings
 from tests.conftest import SAMPLES
@@ -38,16 +43,16 @@ def client(tmp_path: Path) -> Iterator[TestClient]:
         yield c
 
 
-def _pose_messages(limit: int | None = None) -> list[dict[str, Any]]:
+def _pose_messages(limit: int | None = None, people_seen: int = 0) -> list[PoseMessage]:
     """The truth's joints as the page would send them (normalised, visibility 1)."""
     truth = json.loads(TRUTH.read_text())
     width, height = truth["width"], truth["height"]
     messages = []
     for seq, frame in enumerate(truth["frames"][:limit]):
         joints = frame["joints_2d"]
-        landmarks = [[joints[lm.name.lower()][0] / width, joints[lm.name.lower()][1] / height, 0.0, 1.0]
-                     for lm in PoseLandmark]
-        messages.append({"type": "pose", "seq": seq, "t_ms": frame["t_s"] * 1000.0, "landmarks": landmarks})
+        landmarks = np.array([[joints[lm.name.lower()][0] / width, joints[lm.name.lower()][1] / height, 0.0, 1.0]
+                              for lm in PoseLandmark])
+        messages.append(PoseMessage(frame["t_s"] * 1000.0, seq, landmarks, people_seen=people_seen))
     return messages
 
 
@@ -64,7 +69,7 @@ def test_a_set_coached_over_the_socket_is_saved_with_its_swings_and_faults(clien
         assert ready["type"] == "ready" and ready["mode"] == "page" and not ready["wants_mask"]
         steps = []
         for message in _pose_messages():
-            ws.send_json(message)
+            ws.send_bytes(message.encode())
             steps.append(ws.receive_json())
         ws.send_json({"type": "finish", "reason": "finish"})
         saved = ws.receive_json()
@@ -85,7 +90,7 @@ def test_the_socket_dropping_saves_what_was_done(client: TestClient) -> None:
         ws.send_json(_start())
         ws.receive_json()
         for message in _pose_messages(limit=150):
-            ws.send_json(message)
+            ws.send_bytes(message.encode())
             ws.receive_json()
     # The tab closed without "finish": the server saves on the drop (after the socket is gone).
     deadline = time.monotonic() + 120   # writing the report and charts: seconds on a busy machine
@@ -104,10 +109,10 @@ def test_pause_stops_the_clock_and_commands_are_checked(client: TestClient) -> N
     with client.websocket_connect("/live/ws") as ws:
         ws.send_json(_start())
         ws.receive_json()
-        ws.send_json(messages[0])
+        ws.send_bytes(messages[0].encode())
         assert ws.receive_json()["paused"] is False
         ws.send_json({"type": "command", "name": "pause"})
-        ws.send_json(messages[1])
+        ws.send_bytes(messages[1].encode())
         assert ws.receive_json()["paused"] is True
         ws.send_json({"type": "command", "name": "jump"})
         error = ws.receive_json()
@@ -127,19 +132,60 @@ def test_a_bad_start_gets_one_clear_error(client: TestClient, first: dict[str, A
     assert reply["type"] == "error" and problem in reply["message"] and "Traceback" not in json.dumps(reply)
 
 
+def test_a_second_person_seen_by_the_page_gets_the_one_person_framing_message(client: TestClient) -> None:
+    # The page's people counter says two: the same framing gate as server mode holds the set.
+    with client.websocket_connect("/live/ws") as ws:
+        ws.send_json(_start(countdown=True))
+        ws.receive_json()
+        steps = []
+        for message in _pose_messages(limit=30, people_seen=2):
+            ws.send_bytes(message.encode())
+            steps.append(ws.receive_json())
+    assert {s["guidance"] for s in steps} == {ONE_PERSON} and {s["stage"] for s in steps} == {"framing"}
+
+
+def _one_pose(**changes: Any) -> bytes:
+    return dataclasses.replace(_pose_messages(limit=1)[0], **changes).encode()
+
+
 @pytest.mark.parametrize("bad, problem", [
-    ({"landmarks": [[0.5, 0.5]] * 33}, "landmarks"),
-    ({"landmarks": "nope"}, "landmarks"),
-    ({"mask": {"width": 4, "height": 4, "data": "AAAA"}}, "segmentation mask"),
+    (_one_pose()[:-4], "bytes, expected"),                                     # cut short
+    (_one_pose()[:10], "shorter than its header"),
+    (_one_pose() + b"\0" * 16, "bytes, expected"),                              # a mask the header does not name
+    (PoseMessage(0.0, 1, mask=np.zeros((4, 4), np.uint8)).encode(), "poses"),  # a mask without a pose
+    (_one_pose(mask=np.zeros((300, 300), np.uint8)), "mask"),                  # over the size limit
 ])
-def test_bad_landmarks_get_one_clear_error(client: TestClient, bad: dict[str, Any], problem: str) -> None:
-    message = {**_pose_messages(limit=1)[0], **bad}
+def test_bad_pose_messages_get_one_clear_error(client: TestClient, bad: bytes, problem: str) -> None:
     with client.websocket_connect("/live/ws") as ws:
         ws.send_json(_start())
         ws.receive_json()
-        ws.send_json(message)
+        ws.send_bytes(bad)
         reply = ws.receive_json()
-    assert reply["type"] == "error" and problem in reply["message"]
+    assert reply["type"] == "error" and problem in reply["message"], reply
+
+
+def test_a_pose_message_reads_back_what_was_written() -> None:
+    landmarks = np.random.default_rng(1).uniform(0, 1, (NUM_LANDMARKS, 4))
+    landmarks[3] = np.nan                                   # a missing landmark stays missing
+    mask = np.arange(12, dtype=np.uint8).reshape(3, 4)
+    back = PoseMessage.decode(PoseMessage(1234.5, 7, landmarks, None, people_seen=2, mask=mask).encode())
+    assert (back.t_ms, back.seq, back.people_seen) == (1234.5, 7, 2)
+    assert back.landmarks is not None and back.world is not None and back.mask is not None
+    np.testing.assert_allclose(back.landmarks, landmarks, atol=1e-6)
+    assert np.isnan(back.world).all() and (back.mask == mask).all()
+    frame = back.pose_frame(0.0, 640, 480)
+    assert frame.num_people == 2 and frame.mask is not None and frame.mask.shape == (480, 640)
+    assert PoseMessage.decode(PoseMessage(5.0, 8).encode()).pose_frame(0.0, 640, 480).num_people == 0
+
+
+def test_a_large_camera_frame_is_decoded_at_half_size_and_a_huge_one_refused() -> None:
+    rgb = np.full((900, 1600, 3), 128, np.uint8)
+    assert CameraFrame.decode(CameraFrame(1.0, 2, rgb).encode()).rgb.shape == (450, 800, 3)
+    assert CameraFrame.decode(CameraFrame(1.0, 2, rgb[:480, :640]).encode()).rgb.shape == (480, 640, 3)
+    with pytest.raises(InputError, match="usable size"):
+        CameraFrame.decode(CameraFrame(1.0, 2, np.zeros((16, 4200, 3), np.uint8)).encode())
+    with pytest.raises(InputError, match="usable size"):
+        CameraFrame.decode(b"\0" * 12 + b"not a jpeg")
 
 
 def test_the_token_protects_the_socket_too(tmp_path: Path) -> None:
@@ -165,6 +211,8 @@ def test_the_page_talks_only_to_this_server_and_says_when_pose_runs_on_it(
         client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
     page = client.get("/live?exercise=leg-swing")
     assert page.status_code == 200 and page.headers["content-security-policy"] == LIVE_CSP
+    # The pose worker runs under its own script's CSP: the same one (WebAssembly, this origin only).
+    assert client.get("/static/live_pose_worker.js").headers["content-security-policy"] == LIVE_CSP
     assert "connect-src 'self'" in LIVE_CSP and "'unsafe-eval'" not in LIVE_CSP.replace("'wasm-unsafe-eval'", "")
     assert '<option value="leg-swing" selected>' in page.text
     monkeypatch.setattr(models, "web_runtime_installed", lambda directory=None: False)

@@ -33,6 +33,9 @@ if TYPE_CHECKING:
     from posecoach.live.people import BackgroundPeopleCounter
 
 _FEED_COMMANDS = (Command.PAUSE, Command.RESET, Command.SWITCH_SIDE)
+# How often a live session counts the people in view (an extra inference with more poses;
+# the browser page's counter asks the server for this figure).
+PEOPLE_COUNT_INTERVAL_S = 2.0
 
 
 class CoachFeed:
@@ -134,7 +137,7 @@ class FramePoser:
         from posecoach.live.people import BackgroundPeopleCounter
 
         if self._people is None:
-            self._people = BackgroundPeopleCounter(self._model)
+            self._people = BackgroundPeopleCounter(self._model, interval_s=PEOPLE_COUNT_INTERVAL_S)
 
     @property
     def people_error(self) -> BaseException | None:

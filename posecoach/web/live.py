@@ -172,14 +172,12 @@ async def _serve(websocket: WebSocket, ctx: WebContext, executor: ThreadPoolExec
             data, text = message.get("bytes"), message.get("text")
             if len(data or text or "") > MAX_MESSAGE_BYTES:
                 raise PoseCoachError("message too large")
-            if data is not None:
+            if data is not None:  # one camera frame: its landmarks (page mode) or its JPEG
                 await _send(websocket, await on_worker(session.handle_frame, data))
                 continue
             request = json.loads(text or "null")
             kind = request.get("type") if isinstance(request, dict) else None
-            if kind == "pose":
-                await _send(websocket, await on_worker(session.handle_pose, request))
-            elif kind == "command":
+            if kind == "command":
                 await on_worker(session.command, request.get("name"))
             elif kind == "finish":
                 break

@@ -2,60 +2,56 @@
 
 The page has the camera. In `page` mode it runs the pose model itself (MediaPipe in
 WebAssembly) and sends landmarks, plus a small segmentation mask when the exercise uses
-one; in `server` mode it sends JPEG frames and `FramePoser` (the pose model `posecoach
-live` uses) turns them into poses here. Either way the pose goes through the one live
-path, `CoachFeed` (framing gate, One-Euro smoothing, exercise analyser, cue arbiter),
-and each frame's step goes back as JSON for the page to draw. Whatever ends the set
-(finish button, duration, the camera stopping, the socket dropping) `save()` writes it
-like `posecoach live` does and adds it to the history.
+one and how many people its own counter saw; in `server` mode it sends JPEG frames
+and `FramePoser` (the pose model `posecoach live` uses) turns them into poses here.
+Either way the pose goes through the one live path, `CoachFeed` (framing gate, One-Euro
+smoothing, exercise analyser, cue arbiter), and each frame's step goes back as JSON for
+the page to draw. Whatever ends the set (finish button, duration, the camera stopping,
+the socket dropping) `save()` writes it like `posecoach live` does and adds it to the
+history.
 
 Messages from the page (text frames are JSON, `type` first):
     {"type": "start", "exercise": ID, "mode": "page"|"server", "width": W, "height": H,
      "side": "left"|"right"|"", "model": "lite"|"full"}
-    {"type": "pose", "seq": N, "t_ms": T, "landmarks": [[x, y, z, visibility] x 33] (normalised;
-     [] when nobody), "world": [[x, y, z] x 33], "mask": {"width": w, "height": h, "data": base64}}
     {"type": "command", "name": "pause"|"reset"|"switch-side"}
     {"type": "finish", "reason": "finish"|"duration"|"camera"}
-    binary (server mode): 8-byte little-endian float64 t_ms, 4-byte uint32 seq, then a JPEG.
-Replies: {"type": "ready", ...}, {"type": "step", ...} (see `step_message`),
-{"type": "saved", "sets": [...]}, {"type": "error", "message": ..., "hint": ...}.
+    binary, one per camera frame: the landmarks (page mode) or a JPEG (server mode), as
+    `posecoach.web.live_wire` lays them out.
+Replies: {"type": "ready", ...} (with `people_every_s`: how often the page counts people),
+{"type": "step", ...} (see `_message`), {"type": "saved", "sets": [...]},
+{"type": "error", "message": ..., "hint": ...}.
 
-Not thread-safe by design: the WebSocket handler calls `handle_*` from one worker thread.
+Not thread-safe by design: the WebSocket handler calls `handle_frame` and `command` from
+one worker thread.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import dataclasses
 import datetime as dt
 import math
-import struct
 from pathlib import Path
 from typing import Any
 
-import cv2
 import numpy as np
 
 from posecoach.analysis import AnalysisOptions
 from posecoach.errors import InputError
 from posecoach.kinematics import near_side
-from posecoach.landmarks import NUM_LANDMARKS, POSE_CONNECTIONS, PoseFrame, PoseLandmark
+from posecoach.landmarks import POSE_CONNECTIONS, PoseFrame, PoseLandmark
 from posecoach.live.coach import CoachStep
 from posecoach.live.display import Command
-from posecoach.live.feed import CoachFeed, FramePoser
+from posecoach.live.feed import PEOPLE_COUNT_INTERVAL_S, CoachFeed, FramePoser
 from posecoach.live.framing import FramingConfig
 from posecoach.live.outputs import SavedSet, SessionMeta
 from posecoach.live.voice import CueSpeaker
 from posecoach.render.annotator import Annotator, AnnotatorStyle, form_state
+from posecoach.web.live_wire import MAX_SIDE_PX, CameraFrame, PoseMessage
 
 MODES = ("page", "server")
 PAGE_MODELS = ("lite", "full")
-MAX_SIDE_PX = 4096
-MAX_MASK_PX = 256 * 256
 MAX_FRAMES = 30 * 60 * 60          # an hour at 30 fps: then the set is saved and the session ends
 COMMANDS = {"pause": Command.PAUSE, "reset": Command.RESET, "switch-side": Command.SWITCH_SIDE}
-_FRAME_HEADER = struct.Struct("<dI")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -85,46 +81,6 @@ class StartRequest:
             raise InputError("unknown side or model", "side: left or right; model: lite or full")
         return cls(str(exercise), str(mode), width, height, str(side), str(model),
                    bool(message.get("countdown", True)))
-
-
-def _finite_list(value: Any, rows: int, cols: tuple[int, ...]) -> np.ndarray:
-    try:
-        array = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise InputError("landmarks are not numbers") from None
-    if array.ndim != 2 or array.shape[0] != rows or array.shape[1] not in cols:
-        raise InputError(f"landmarks: expected {rows} rows of {' or '.join(map(str, cols))} numbers, "
-                         f"got shape {array.shape}")
-    return array
-
-
-def _mask_from(message: Any, width: int, height: int) -> np.ndarray | None:
-    """The page's small uint8 mask, scaled up to the frame (what the silhouette code measures on)."""
-    if message is None:
-        return None
-    try:
-        w, h = int(message["width"]), int(message["height"])
-        data = base64.b64decode(message["data"], validate=True)
-    except (KeyError, TypeError, ValueError, binascii.Error):
-        raise InputError("segmentation mask: expected width, height and base64 data") from None
-    if not (0 < w * h <= MAX_MASK_PX) or len(data) != w * h:
-        raise InputError(f"segmentation mask: {len(data)} bytes for {w}x{h}")
-    small = np.frombuffer(data, dtype=np.uint8).reshape(h, w).astype(np.float32) / 255.0
-    return cv2.resize(small, (width, height), interpolation=cv2.INTER_LINEAR)
-
-
-def pose_from_message(message: dict[str, Any], t_s: float, width: int, height: int) -> PoseFrame:
-    """A `PoseFrame` from the page's landmarks (normalised, as MediaPipe gives them)."""
-    landmarks = message.get("landmarks") or []
-    if not landmarks:
-        return PoseFrame.empty(t_s, width, height)
-    image = _finite_list(landmarks, NUM_LANDMARKS, (4, 5))
-    if image.shape[1] == 4:  # the web runtime gives visibility only: presence follows it
-        image = np.column_stack([image, image[:, 3]])
-    world = message.get("world")
-    world_xyz = _finite_list(world, NUM_LANDMARKS, (3,)) if world else None
-    return PoseFrame.from_normalized(t_s, width, height, image, world_xyz,
-                                     mask=_mask_from(message.get("mask"), width, height), num_people=1)
 
 
 def _point(xy: np.ndarray) -> list[float] | None:
@@ -187,6 +143,7 @@ class BrowserLiveSession:
         style = AnnotatorStyle()
         return {"type": "ready", "mode": self.start.mode, "exercise": self.start.exercise,
                 "wants_mask": self._wants_mask, "model": self.start.model,
+                "people_every_s": PEOPLE_COUNT_INTERVAL_S,
                 "colours": {name: list(getattr(style, name)) for name in ("good", "fix", "stop", "neutral")},
                 "connections": [[int(a), int(b)] for a, b in POSE_CONNECTIONS],
                 "sides": ["left" if lm.name.startswith("LEFT_") else "right" if lm.name.startswith("RIGHT_")
@@ -201,30 +158,20 @@ class BrowserLiveSession:
         self._last_t_s = t_s
         return t_s
 
-    def handle_pose(self, message: dict[str, Any]) -> dict[str, Any]:
-        """A `pose` message (page mode) -> its step message."""
-        if self.start.mode != "page":
-            raise InputError("this session expects camera frames, not landmarks")
-        pose = pose_from_message(message, self._clock(message.get("t_ms")), self.start.width,
-                                 self.start.height)
-        return self._step(pose, message.get("seq"))
-
     def handle_frame(self, data: bytes) -> dict[str, Any]:
-        """A binary JPEG frame (server mode) -> its step message."""
+        """One binary frame message (`posecoach.web.live_wire`) -> its step message: the
+        page's landmarks in page mode, a JPEG for the pose model in server mode."""
         if self._poser is None:
-            raise InputError("this session expects landmarks, not camera frames")
-        if len(data) <= _FRAME_HEADER.size:
-            raise InputError("empty camera frame")
-        t_ms, seq = _FRAME_HEADER.unpack_from(data)
-        bgr = cv2.imdecode(np.frombuffer(data, dtype=np.uint8, offset=_FRAME_HEADER.size), cv2.IMREAD_COLOR)
-        if bgr is None or bgr.shape[0] > MAX_SIDE_PX or bgr.shape[1] > MAX_SIDE_PX:
-            raise InputError("a camera frame is not a JPEG image of a usable size")
-        rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
-        t_s = self._clock(t_ms)
+            message = PoseMessage.decode(data)
+            pose = message.pose_frame(self._clock(message.t_ms), self.start.width, self.start.height)
+            return self._step(pose, message.seq)
+        frame = CameraFrame.decode(data)
+        t_s = self._clock(frame.t_ms)
         self._feed.apply_commands(t_s)
+        height, width = frame.rgb.shape[:2]
         if self._feed.paused:  # no inference while paused
-            return self._message(None, seq, rgb.shape[1], rgb.shape[0])
-        return self._step(self._poser.pose(rgb, t_s), seq)
+            return self._message(None, frame.seq, width, height)
+        return self._step(self._poser.pose(frame.rgb, t_s), frame.seq)
 
     def command(self, name: Any) -> None:
         if name not in COMMANDS:

@@ -37,6 +37,7 @@ PAGE_CSP = ("default-src 'self'; img-src 'self' data:; media-src 'self'; style-s
 # The live page also compiles the pose runtime's WebAssembly: 'wasm-unsafe-eval', never
 # 'unsafe-eval'; it still talks only to this origin (connect-src 'self' covers ws:/wss: to it).
 LIVE_PATH = "/live"
+LIVE_WORKER_PATH = "/static/live_pose_worker.js"   # a worker runs under its own script's CSP
 LIVE_CSP = PAGE_CSP.replace("script-src 'self'", "script-src 'self' 'wasm-unsafe-eval'")
 # Served output files (report.html has inline styles and data: charts): no scripts at all,
 # a sandbox, and no way to reach anything but this origin's files.
@@ -47,7 +48,7 @@ COMMON_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-re
 
 
 def security_headers(path: str) -> dict[str, str]:
-    csp = FILES_CSP if path.startswith("/files/") else LIVE_CSP if path == LIVE_PATH else PAGE_CSP
+    csp = FILES_CSP if path.startswith("/files/") else LIVE_CSP if path in (LIVE_PATH, LIVE_WORKER_PATH) else PAGE_CSP
     return {"Content-Security-Policy": csp, **COMMON_HEADERS}
 
 

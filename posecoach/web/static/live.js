@@ -10,18 +10,40 @@ const $ = (id) => document.getElementById(id);
 const root = $("live");
 const params = new URLSearchParams(location.search);
 const RUNTIME = root.dataset.runtime;          // "" when the server has no in-page runtime
-const MAX_IN_FLIGHT = { page: 2, server: 2 };  // frames sent and not yet answered
+const MAX_IN_FLIGHT = { page: 3, server: 2 };  // frames sent and not yet answered (page: one in the worker)
 const SERVER_WIDTH_PX = 640;                   // server mode: frames scaled to at most this
-const MASK_WIDTH_PX = 96;                      // page mode: segmentation mask sent this wide
+const COUNT_SIDE_PX = 640;                     // page mode: people counted on frames this small
 const TOO_SLOW_MS = 120;                       // page mode slower than this per frame: use the server
 const JPEG_QUALITY = 0.7;
+const STATS_EVERY_MS = 500;                    // the corner's fps/latency line is refreshed this often
+
+class Samples {
+  // The last `size` values (ten minutes at 30 fps): bounded however long the set runs;
+  // sorted only when asked for a percentile (the bench, at the end), never per frame.
+  constructor(size = 18000) { this.size = size; this.values = []; this.next = 0; this.last = 0; }
+
+  push(value) {
+    if (this.values.length < this.size) this.values.push(value); else this.values[this.next] = value;
+    this.next = (this.next + 1) % this.size;
+    this.last = value;
+  }
+
+  percentile(q) {
+    if (!this.values.length) return null;
+    const sorted = [...this.values].sort((a, b) => a - b);
+    const pos = (sorted.length - 1) * q / 100, lo = Math.floor(pos), hi = Math.ceil(pos);
+    return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+  }
+}
 
 const state = {
-  mode: null, socket: null, stream: null, landmarker: null, ready: null, seq: 0,
-  inFlight: new Map(), latencies: [], poseMs: [], presented: 0, sent: 0, answered: 0,
+  mode: null, socket: null, stream: null, ready: null, seq: 0,
+  inFlight: new Map(), latencies: new Samples(), poseMs: new Samples(), presented: 0, sent: 0, answered: 0,
   firstFrameAt: null, startedAt: null, ending: false, paused: false, voice: false,
-  colours: null, connections: [], sides: [], durationTimer: null, lastFrameTs: -1,
-  grab: null, grabCtx: null, modeReason: "", firstPresented: null,
+  colours: null, connections: [], sides: [], durationTimer: null,
+  grab: null, grabCtx: null, modeReason: "", firstPresented: null, panelKey: null, statsShownAt: -Infinity,
+  tracker: null, counter: null, peopleSeen: 0, peopleCounts: 0, countedAt: -Infinity, countEveryMs: 2000,
+  newest: null, sentId: null, toDraw: null,
 };
 
 // ------------------------------------------------------------------ messages to the runner
@@ -51,46 +73,43 @@ function cameraProblem(err) {
 }
 
 // ------------------------------------------------------------------ pose in the page
-async function loadLandmarker(wantsMask, model) {
-  const vision = await import(`${RUNTIME}/vision_bundle.mjs`);
-  const files = await vision.FilesetResolver.forVisionTasks(`${RUNTIME}/wasm`);
-  return vision.PoseLandmarker.createFromOptions(files, {
-    baseOptions: { modelAssetPath: `/live/models/${model}.task`, delegate: "CPU" },
-    runningMode: "VIDEO", numPoses: 1, outputSegmentationMasks: wantsMask,
-  });
-}
+// The model runs in Web Workers (live_pose_worker.js): "track" turns each frame into the
+// binary pose message, "count" counts the people in view every few seconds, as the
+// server's people counter does in server mode.
+class PoseWorker {
+  constructor(role) {
+    this.role = role;
+    this.busy = false;
+    this.pending = null;   // [resolve, reject] of the one message awaited
+    this.worker = new Worker("/static/live_pose_worker.js");
+    this.worker.onmessage = ({ data }) => this.settle(data.type === "failed" ? null : data, data.message);
+    this.worker.onerror = (event) => { event.preventDefault(); this.settle(null, event.message || "the pose worker failed"); };
+  }
 
-function maskMessage(mask) {
-  // The model's float mask, shrunk to MASK_WIDTH_PX wide (nearest sample), as base64 bytes.
-  const w = mask.width, h = mask.height;
-  const sw = Math.min(MASK_WIDTH_PX, w), sh = Math.max(1, Math.round(h * sw / w));
-  const src = mask.getAsFloat32Array();
-  const out = new Uint8Array(sw * sh);
-  for (let y = 0; y < sh; y++) {
-    const row = Math.min(h - 1, Math.floor((y + 0.5) * h / sh)) * w;
-    for (let x = 0; x < sw; x++) {
-      out[y * sw + x] = Math.round(255 * src[row + Math.min(w - 1, Math.floor((x + 0.5) * w / sw))]);
-    }
+  settle(result, message) {
+    const pending = this.pending;
+    this.pending = null;
+    this.busy = false;
+    if (!pending) return;
+    if (result) pending[0](result); else pending[1](new Error(message || "the pose worker failed"));
   }
-  let binary = "";
-  for (let i = 0; i < out.length; i += 8192) binary += String.fromCharCode.apply(null, out.subarray(i, i + 8192));
-  return { width: sw, height: sh, data: btoa(binary) };
-}
 
-function poseMessage(result, seq, tMs) {
-  const msg = { type: "pose", seq, t_ms: tMs, landmarks: [], world: [] };
-  const lm = result.landmarks && result.landmarks[0];
-  if (lm) {
-    msg.landmarks = lm.map((p) => [p.x, p.y, p.z, p.visibility ?? 0]);
-    const world = result.worldLandmarks && result.worldLandmarks[0];
-    if (world) msg.world = world.map((p) => [p.x, p.y, p.z]);
+  request(message, transfer = []) {
+    this.busy = true;
+    return new Promise((resolve, reject) => {
+      this.pending = [resolve, reject];
+      this.worker.postMessage(message, transfer);
+    });
   }
-  const masks = result.segmentationMasks;
-  if (masks && masks.length) {
-    if (lm) msg.mask = maskMessage(masks[0]);
-    masks.forEach((m) => m.close());
+
+  load(model, mask) {
+    return this.request({ type: "load", role: this.role, mask, runtime: new URL(RUNTIME, location.href).href,
+                          model: new URL(`/live/models/${model}.task`, location.href).href });
   }
-  return msg;
+
+  detect(bitmap, seq, tMs) { return this.request({ type: "frame", bitmap, seq, t_ms: tMs }, [bitmap]); }
+
+  close() { this.worker.terminate(); this.settle(null, "closed"); }
 }
 
 async function pageModeIsFast(video) {
@@ -98,18 +117,32 @@ async function pageModeIsFast(video) {
   const times = [];
   for (let i = 0; i < 4; i++) {
     await new Promise((r) => requestAnimationFrame(r));
-    const t0 = performance.now();
-    const res = state.landmarker.detectForVideo(video, nextTimestamp(t0));
-    (res.segmentationMasks || []).forEach((m) => m.close());
-    times.push(performance.now() - t0);
+    const result = await state.tracker.detect(await createImageBitmap(video), 0, performance.now());
+    times.push(result.pose_ms);
   }
   times.sort((a, b) => a - b);
   return times[1] <= TOO_SLOW_MS;
 }
 
-function nextTimestamp(t) {  // MediaPipe wants strictly increasing milliseconds
-  state.lastFrameTs = Math.max(Math.round(t), state.lastFrameTs + 1);
-  return state.lastFrameTs;
+function startCounting(model, everyS) {
+  // Its own worker, so a count never holds up a frame; until it has loaded, nobody is counted.
+  state.countEveryMs = 1000 * everyS;
+  const counter = new PoseWorker("count");
+  counter.load(model, false).then(() => { state.counter = counter; }, () => counter.close());
+}
+
+function countPeople(video) {
+  // Every `people_every_s` (from the server), on a frame at most COUNT_SIDE_PX on its long side.
+  const counter = state.counter;
+  if (!counter || counter.busy || performance.now() - state.countedAt < state.countEveryMs) return;
+  state.countedAt = performance.now();
+  const scale = Math.min(1, COUNT_SIDE_PX / Math.max(video.videoWidth, video.videoHeight));
+  counter.busy = true;
+  createImageBitmap(video, { resizeWidth: Math.round(video.videoWidth * scale),
+                             resizeHeight: Math.round(video.videoHeight * scale) })
+    .then((bitmap) => counter.detect(bitmap, 0, 0))
+    .then((result) => { state.peopleSeen = result.people; state.peopleCounts += 1; })
+    .catch(() => { counter.busy = false; });  // counting is advisory: the set goes on without it
 }
 
 // ------------------------------------------------------------------ server mode frames
@@ -129,6 +162,10 @@ async function frameBytes(video, seq, tMs) {
 }
 
 // ------------------------------------------------------------------ the frame loop
+// Each camera frame is only noted (its id and capture time); `pump` sends the newest one
+// whenever the pipeline has room (a worker free, fewer than MAX_IN_FLIGHT unanswered), so
+// frames that arrive while it is busy are dropped, never queued, and the next one analysed
+// is always the latest.
 function onVideoFrame(now, meta) {
   if (state.ending || !state.socket) return;
   const video = $("live-video");
@@ -142,23 +179,46 @@ function onVideoFrame(now, meta) {
   } else {
     state.presented += 1;
   }
-  if (state.inFlight.size >= MAX_IN_FLIGHT[state.mode]) return;
   // Capture time in the page's clock: the camera's own stamp when the browser gives one.
   const captured = meta && meta.captureTime && meta.captureTime <= performance.now() ? meta.captureTime : now;
   if (state.firstFrameAt === null) state.firstFrameAt = captured;
+  state.newest = { id: state.presented, captured };
+  if (state.mode === "page") countPeople(video);
+  pump();
+}
+
+function pump() {
+  const frame = state.newest;
+  if (state.ending || !frame || frame.id === state.sentId) return;
+  if (state.inFlight.size >= MAX_IN_FLIGHT[state.mode] || (state.mode === "page" && (!state.tracker || state.tracker.busy))) return;
+  // The frame taken now is at least as new as `frame`: its latency counts from `frame`'s capture.
+  state.sentId = frame.id;
   const seq = ++state.seq;
-  state.inFlight.set(seq, captured);
+  state.inFlight.set(seq, frame.captured);
   state.sent += 1;
+  const video = $("live-video");
+  const failed = () => { state.inFlight.delete(seq); };
   if (state.mode === "page") {
-    const t0 = performance.now();
-    const result = state.landmarker.detectForVideo(video, nextTimestamp(captured));
-    state.poseMs.push(performance.now() - t0);
-    state.socket.send(JSON.stringify(poseMessage(result, seq, captured)));
+    state.tracker.busy = true;  // before the bitmap exists: one frame in the worker at a time
+    createImageBitmap(video)
+      .then((bitmap) => state.tracker.detect(bitmap, seq, frame.captured))
+      .then(sendPose, (err) => {
+        failed();
+        if (!state.ending) showError("The pose model in this page stopped", `${err.message || err}; reload the page`);
+      })
+      .finally(pump);
   } else {
-    frameBytes(video, seq, captured).then((blob) => {
+    frameBytes(video, seq, frame.captured).then((blob) => {
       if (!state.ending && state.socket.readyState === WebSocket.OPEN) state.socket.send(blob);
-    }).catch(() => state.inFlight.delete(seq));
+    }).catch(failed);
   }
+}
+
+function sendPose(result) {
+  state.poseMs.push(result.pose_ms);
+  // The people count is the count worker's latest (posecoach/web/live_session.py, PoseMessage).
+  new DataView(result.buffer).setUint16(14, state.peopleSeen, true);
+  if (!state.ending && state.socket.readyState === WebSocket.OPEN) state.socket.send(result.buffer);
 }
 
 // ------------------------------------------------------------------ drawing
@@ -198,6 +258,16 @@ function drawStep(step) {
 
 function drawHud(step, colour) {
   const panel = $("live-panel");
+  // Rebuilt only when it changes: a new DOM tree every frame costs style and layout each time.
+  const key = JSON.stringify([step.panel, step.meter, step.bars, colour]);
+  if (key !== state.panelKey) {
+    state.panelKey = key;
+    fillPanel(panel, step, colour);
+  }
+  drawStatus(step, colour);
+}
+
+function fillPanel(panel, step, colour) {
   panel.replaceChildren();
   panel.style.borderLeftColor = rgb(colour);
   (step.panel || []).forEach(([label, value], i) => {
@@ -227,17 +297,46 @@ function drawHud(step, colour) {
     });
     panel.append(bars);
   }
+}
+
+function setText(element, text) {  // unchanged text is not written: no style work for it
+  if (element.textContent !== text) element.textContent = text;
+}
+
+function drawStatus(step, colour) {
   const centre = $("live-centre");
-  if (step.paused) centre.textContent = "Paused";
-  else if (step.countdown_s !== null && step.countdown_s !== undefined) centre.textContent = String(Math.ceil(step.countdown_s));
-  else centre.textContent = step.guidance || "";
+  if (step.paused) setText(centre, "Paused");
+  else if (step.countdown_s !== null && step.countdown_s !== undefined) setText(centre, String(Math.ceil(step.countdown_s)));
+  else setText(centre, step.guidance || "");
   centre.className = step.countdown_s ? "live-centre countdown" : "live-centre";
   const cue = $("live-cue");
   cue.hidden = !step.cue;
-  if (step.cue) { cue.textContent = step.cue; cue.style.background = rgb(colour, 0.88); }
-  if (step.say && state.voice) say(step.say);
-  const st = stats();
-  $("live-stats").textContent = `${state.mode === "page" ? "pose here" : "pose on server"} · ${st.fps.toFixed(0)} fps · ${Math.round(st.last_ms)} ms`;
+  if (step.cue) { setText(cue, step.cue); cue.style.background = rgb(colour, 0.88); }
+  const now = performance.now();
+  if (now - state.statsShownAt >= STATS_EVERY_MS) {  // figures a person can read, not a blur
+    state.statsShownAt = now;
+    const elapsed = (now - state.startedAt) / 1000;
+    setText($("live-stats"), `${state.mode === "page" ? "pose here" : "pose on server"} · ` +
+      `${(elapsed > 0 ? state.answered / elapsed : 0).toFixed(0)} fps · ${Math.round(state.latencies.last)} ms`);
+  }
+}
+
+function onStep(step) {
+  const captured = state.inFlight.get(step.seq);
+  state.inFlight.delete(step.seq);
+  state.answered += 1;
+  if (step.say && state.voice) say(step.say);  // here, not when drawn: a skipped step's words still count
+  pump();
+  // Drawn at the next animation frame; a newer step arriving first replaces it.
+  if (!state.toDraw) requestAnimationFrame(drawNewest);
+  state.toDraw = { step, captured };
+}
+
+function drawNewest() {
+  const { step, captured } = state.toDraw;
+  state.toDraw = null;
+  drawStep(step);
+  if (captured !== undefined) state.latencies.push(performance.now() - captured);
 }
 
 function say(text) {
@@ -248,12 +347,6 @@ function say(text) {
 }
 
 // ------------------------------------------------------------------ figures for the bench
-function percentile(values, q) {
-  if (!values.length) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  const pos = (sorted.length - 1) * q / 100, lo = Math.floor(pos), hi = Math.ceil(pos);
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
-}
 
 function stats() {
   const elapsed = state.startedAt ? (performance.now() - state.startedAt) / 1000 : 0;
@@ -261,9 +354,9 @@ function stats() {
     mode: state.mode, mode_reason: state.modeReason, seconds: elapsed, frames_presented: state.presented,
     frames_sent: state.sent, frames_analysed: state.answered, frames_dropped: Math.max(0, state.presented - state.sent),
     fps: elapsed > 0 ? state.answered / elapsed : 0,
-    latency_p50_ms: percentile(state.latencies, 50), latency_p95_ms: percentile(state.latencies, 95),
-    pose_p50_ms: percentile(state.poseMs, 50),
-    last_ms: state.latencies.length ? state.latencies[state.latencies.length - 1] : 0,
+    latency_p50_ms: state.latencies.percentile(50), latency_p95_ms: state.latencies.percentile(95),
+    pose_p50_ms: state.poseMs.percentile(50), last_ms: state.latencies.last,
+    people_seen: state.peopleSeen, people_counts: state.peopleCounts,
   };
 }
 
@@ -280,11 +373,7 @@ function onMessage(event) {
     state.colours = msg.colours; state.connections = msg.connections; state.sides = msg.sides;
     state.ready(msg);
   } else if (msg.type === "step") {
-    const captured = state.inFlight.get(msg.seq);
-    state.inFlight.delete(msg.seq);
-    state.answered += 1;
-    drawStep(msg);
-    if (captured !== undefined) state.latencies.push(performance.now() - captured);
+    onStep(msg);
   } else if (msg.type === "saved") {
     showSaved(msg.sets);
   } else if (msg.type === "error") {
@@ -293,6 +382,7 @@ function onMessage(event) {
 }
 
 function showSaved(sets) {
+  state.ending = true;
   stopCamera();
   $("live-stage").hidden = true;
   const list = $("live-saved");
@@ -330,6 +420,8 @@ function finish(reason) {
 function stopCamera() {
   if (state.stream) state.stream.getTracks().forEach((t) => t.stop());
   state.stream = null;
+  for (const worker of [state.tracker, state.counter]) if (worker) worker.close();
+  state.tracker = state.counter = null;
 }
 
 function command(name) {
@@ -347,15 +439,18 @@ async function loadPageModel(requested, wantsMask, model) {
                    : root.dataset.runtimeReason;
   }
   try {
-    state.landmarker = await loadLandmarker(wantsMask, model);
+    state.tracker = new PoseWorker("track");
+    await state.tracker.load(model, wantsMask);
   } catch (err) {
+    if (state.tracker) state.tracker.close();
+    state.tracker = null;
     return `the in-browser pose model did not load (${err.message || err}), so it runs on the server`;
   }
   return "";
 }
 
 async function chooseMode(requested, whyNotPage) {
-  if (!state.landmarker) return ["server", whyNotPage];
+  if (!state.tracker) return ["server", whyNotPage];
   if (requested === "page") return ["page", "pose runs in this browser (chosen)"];
   if (!(await pageModeIsFast($("live-video")))) {
     return ["server", "this device is too slow for the pose model in the browser, so it runs on the server"];
@@ -397,11 +492,12 @@ async function start(event) {
   state.socket = new WebSocket(socketUrl());
   state.socket.addEventListener("message", onMessage);
   state.socket.addEventListener("close", () => {
-    if (!state.ending && document.body.dataset.liveState !== "saved") {
+    const lost = !state.ending && document.body.dataset.liveState !== "saved";
+    state.ending = true;
+    if (lost) {
       showError("The connection to PoseCoach was lost", "what was done so far has been saved; see History");
       stopCamera();
     }
-    state.ending = true;
   });
   state.socket.addEventListener("open", () => {
     state.socket.send(JSON.stringify({
@@ -409,9 +505,12 @@ async function start(event) {
       width: video.videoWidth, height: video.videoHeight, countdown: params.get("countdown") !== "0" }));
   });
   const info = await ready;
-  if (info.wants_mask !== wantsMask && mode === "page") {
-    state.landmarker.close();
-    state.landmarker = await loadLandmarker(info.wants_mask, model);
+  if (mode === "page") {
+    if (info.wants_mask !== wantsMask) await state.tracker.load(model, info.wants_mask);
+    startCounting(model, info.people_every_s);
+  } else if (state.tracker) {
+    state.tracker.close();
+    state.tracker = null;
   }
   state.stream.getVideoTracks()[0].addEventListener("ended", () => finish("camera"));
   state.startedAt = performance.now();
