@@ -90,7 +90,7 @@ def analyze_media(path: Path | str, options: AnalysisOptions = AnalysisOptions()
             PeopleCounter(options.model) as people, \
             closing(prefetch(people.watch(iter_frames(path, options.limits)))) as frames, \
             closing(prefetch(detect_stream(frames, _detect_for(estimator, image),
-                                           lambda rgb, t_s: people.count))) as detected:
+                                           lambda rgb, t_s: people.count_before(t_s)))) as detected:
         # Three threads in a row: decoding and people counting, then the landmarker, then
         # (here) measuring, so each overlaps the others' work. `closing` stops them in
         # reverse order, before the landmarkers they use are closed.

@@ -158,11 +158,22 @@ class PeopleCounter:
         self._max_side = max_side_px
         self._last_t = float("-inf")
         self._count = 0
+        self._sampled: list[tuple[float, int]] = []   # (t_s, count) of watch()'s samples
 
     @property
     def count(self) -> int:
         """The last sampled count."""
         return self._count
+
+    def count_before(self, t_s: float) -> int:
+        """Offline, with `watch()`: the count sampled last on a frame before `t_s` (0
+        before the first). The decoding thread has always finished those by the time
+        the frame at `t_s` is handed on, so this is the same on every run, where
+        `count` depends on how far ahead that thread happens to be."""
+        for sample_t, count in reversed(self._sampled):
+            if sample_t < t_s:
+                return count
+        return 0
 
     def update(self, rgb: np.ndarray, t_s: float) -> int:
         """People in view (the last sampled count between samples)."""
@@ -180,11 +191,23 @@ class PeopleCounter:
     def watch(self, frames: Iterable[tuple[float, np.ndarray]]) -> Iterator[tuple[float, np.ndarray]]:
         """Pass frames through, counting people as they go by (run it where frames are
         produced, e.g. inside video_io.prefetch); read `count` on the consuming side."""
+        first = True
         for t_s, rgb in frames:
-            # Hand the frame on first: the (occasional) count, and the landmarker's lazy
-            # creation, then overlap the consumer's work instead of delaying this frame.
+            if first:
+                # The first frame is counted before it is handed on (a photo has no
+                # other), and filed just before its own time so count_before sees it.
+                self._sampled = [(t_s - 1e-9, self.update(rgb, t_s))]
+                first = False
+                yield t_s, rgb
+                continue
+            # Hand the frame on first: the (occasional) count then overlaps the
+            # consumer's work instead of delaying this frame.
             yield t_s, rgb
-            self.update(rgb, t_s)
+            sampled_before = self._last_t
+            count = self.update(rgb, t_s)
+            if self._last_t != sampled_before:
+                # Kept short: the consumer asks about ever later frames.
+                self._sampled = [*self._sampled[-3:], (t_s, count)]
 
     def close(self) -> None:
         estimator, self._estimator = self._estimator, None

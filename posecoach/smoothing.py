@@ -91,7 +91,9 @@ class OfflineConfig:
     cutoff_hz: float = 6.0        # human limb motion is below ~6 Hz (Winter, Biomechanics)
     order: int = 2                # filtfilt doubles it: 4th-order zero-phase response
     max_gap_s: float = 0.25       # gaps up to this are interpolated
-    spike_window: int = 5         # median window (frames) for spike detection
+    # Median window for spike detection, in seconds (5 frames at 30 fps): a window in
+    # frames would span twice the time at half the frame rate and reject different spikes.
+    spike_window_s: float = 0.17
     spike_threshold: float = 25.0 # deviation from the running median that counts as a spike
 
 
@@ -106,6 +108,12 @@ def _interpolate_gaps(t: np.ndarray, y: np.ndarray, max_gap_s: float) -> np.ndar
         if b - a > 1 and t[b] - t[a] <= max_gap_s:
             out[a + 1:b] = filled[a + 1:b]
     return out
+
+
+def spike_window_frames(window_s: float, fs: float) -> int:
+    """The spike median's window in frames at `fs` frames per second: odd, at least 3."""
+    n = max(3, int(round(window_s * fs)))
+    return n if n % 2 else n + 1
 
 
 def _reject_spikes(y: np.ndarray, window: int, threshold: float) -> np.ndarray:
@@ -136,8 +144,9 @@ def smooth_offline(t_s: np.ndarray, values: np.ndarray,
     wn = min(config.cutoff_hz / (fs / 2.0), 0.99)
     b, a = butter(config.order, wn)
     padlen = 3 * max(len(a), len(b))
+    window = spike_window_frames(config.spike_window_s, fs)
     for k in range(data.shape[1]):
-        y = _reject_spikes(data[:, k], config.spike_window, config.spike_threshold)
+        y = _reject_spikes(data[:, k], window, config.spike_threshold)
         y = _interpolate_gaps(t, y, config.max_gap_s)
         finite = np.isfinite(y)
         # Filter each contiguous run of data on its own; too-short runs are kept raw.

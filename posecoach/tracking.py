@@ -59,18 +59,29 @@ def swap_sides(image: np.ndarray) -> np.ndarray:
     return out
 
 
+def _trunk_length(image: np.ndarray) -> float:
+    """Mid-shoulder to mid-hip distance in the image (NaN if either is missing, 0 for a
+    degenerate pose)."""
+    shoulder = (image[L.LEFT_SHOULDER, :2] + image[L.RIGHT_SHOULDER, :2]) / 2.0
+    hip = (image[L.LEFT_HIP, :2] + image[L.RIGHT_HIP, :2]) / 2.0
+    return float(np.linalg.norm(shoulder - hip))
+
+
 class LegSwapGuard:
     """Undo MediaPipe's frame-to-frame left/right leg label swaps in side views.
 
     In a side view the two legs overlap and the model sometimes exchanges their labels
     for a few frames. If exchanging them brings the knees and ankles much closer to
-    where they were in the previous frame, the frame's labels are swapped back.
+    where they were in the previous frame, the frame's labels are swapped back. Legs
+    closer together than `min_separation_trunk` trunk lengths cannot be told apart and
+    are left alone: a share of the body's size, not pixels, so a copy of the clip at
+    half the resolution is treated the same.
     """
 
-    def __init__(self, ratio: float = 0.5, min_separation_px: float = 8.0) -> None:
+    def __init__(self, ratio: float = 0.5, min_separation_trunk: float = 0.06) -> None:
         self._previous: np.ndarray | None = None
         self._ratio = ratio
-        self._min_sep = min_separation_px
+        self._min_sep = min_separation_trunk
 
     def update(self, image: np.ndarray) -> np.ndarray:
         current = image
@@ -79,7 +90,8 @@ class LegSwapGuard:
             same = current[list(_TRACKED), :2]
             swapped_all = swap_sides(current)
             swapped = swapped_all[list(_TRACKED), :2]
-            sep = _mean_distance(same[:2], same[2:])
+            trunk = _trunk_length(current)
+            sep = _mean_distance(same[:2], same[2:]) / trunk if trunk > 0 else float("nan")
             cost_same = _mean_distance(same, prev)
             cost_swap = _mean_distance(swapped, prev)
             if (np.isfinite(cost_same) and np.isfinite(cost_swap) and sep > self._min_sep

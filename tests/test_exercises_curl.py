@@ -97,3 +97,27 @@ def test_live_counters():
     assert feedback[-1].counters.reps == 2
     assert {"rest", "curling", "lifting", "lowering"} <= {f.phase for f in feedback}
     assert max(f.counters.thigh_lift_deg for f in feedback) == pytest.approx(20.0, abs=0.5)
+
+
+def _curls_lowered_to(between_deg: float) -> list[PoseSample]:
+    """Two curls to 110 deg that lower only to `between_deg` between them (rest 3 deg)."""
+    from tests.support.figures import moves
+
+    t, knee = moves([(3.0, 1.0), (110.0, 0.8), (110.0, 0.6), (between_deg, 0.8),
+                     (between_deg, 0.4), (110.0, 0.8), (110.0, 0.6), (3.0, 0.8), (3.0, 1.0)])
+    return [PoseSample.from_angles(ti, facing=-1, trunk_inclination=90.0, knee_flexion_left=k,
+                                   thigh_angle_left=-92.0, hip_flexion_left=-2.0,
+                                   knee_flexion_right=3.0, thigh_angle_right=-92.0,
+                                   hip_flexion_right=-2.0) for ti, k in zip(t, knee)]
+
+
+@pytest.mark.parametrize("between_deg, reps", [
+    (10.0, 2),    # lowered fully: two reps, as ever
+    (28.0, 2),    # lowered over 75 % of the way, above the fixed 25-degree end: still two
+    (70.0, 1),    # barely lowered: one rep that wobbled at the top
+])
+def test_a_rep_ends_once_lowered_most_of_its_own_rise(between_deg, reps):
+    # A fixed end angle decided 1 rep or 2 by whether a noisy frame read 24 or 26
+    # degrees (the real curl clip at half its frame rate lost a rep that way).
+    _, result = run("curl-hip-lift", _curls_lowered_to(between_deg))
+    assert result.summary.reps == reps

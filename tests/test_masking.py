@@ -94,6 +94,9 @@ class NoPeopleCounter:
     def __init__(self, *args: object, **kwargs: object) -> None:
         pass
 
+    def count_before(self, t_s: float) -> int:
+        return self.count
+
     def watch(self, frames):  # noqa: ANN001, ANN201 - pass-through
         yield from frames
 

@@ -51,6 +51,19 @@ def test_leg_swap_guard_undoes_a_one_frame_label_swap():
     np.testing.assert_allclose(fixed[[L.LEFT_KNEE, L.RIGHT_KNEE], :2], base[[L.LEFT_KNEE, L.RIGHT_KNEE], :2])
 
 
+@pytest.mark.parametrize("scale", [1.0, 0.5, 0.25])
+def test_leg_swap_guard_works_at_any_image_size(scale):
+    # Legs close together (a quarter of a trunk length apart), as in a side view: their
+    # separation is judged against the body's size, not in pixels, so a copy of the clip
+    # at a quarter of the resolution has its swaps undone the same.
+    guard = LegSwapGuard()
+    base = frame_from_xy(side_pose(0, 40, 40, far_thigh_deg=30, far_shank_deg=30,
+                                   hip=(500.0 * scale, 500.0 * scale), scale=scale)).image
+    guard.update(base)
+    fixed = guard.update(swap_sides(base))
+    np.testing.assert_allclose(fixed[[L.LEFT_KNEE, L.RIGHT_KNEE], :2], base[[L.LEFT_KNEE, L.RIGHT_KNEE], :2])
+
+
 def test_offline_and_live_paths_agree_on_a_steady_pose():
     measurer = FrameMeasurer()
     frames = [frame_from_xy(side_pose(70, 10, 0), t_s=i / 30) for i in range(60)]
@@ -86,3 +99,31 @@ def test_back_bulge_separates_flat_and_rounded_backs():
     rounded = back_bulge(mask_r, shoulder, hip, front)
     assert flat < 0.03 and rounded > 0.06
     assert np.isnan(back_bulge(None, shoulder, hip, front))
+
+
+def test_people_count_of_a_frame_does_not_depend_on_the_decoding_threads_lead():
+    # The counter runs on the decoding thread, up to a few frames ahead of pose
+    # inference. Each frame gets the count sampled before it, whatever that lead, so an
+    # analysis gives the same multiple_people condition on every run.
+    import time
+
+    from posecoach.pose import PeopleCounter
+    from posecoach.video_io import prefetch
+
+    class ScriptedCounter(PeopleCounter):
+        def update(self, rgb, t_s):  # noqa: ANN001, ANN201 - a second person from 1 s on
+            if t_s - self._last_t >= self._interval_s or t_s < self._last_t:
+                self._count, self._last_t = (2 if t_s >= 1.0 else 1), t_s
+            return self._count
+
+    frames = [(i / 10, np.zeros((4, 4, 3), np.uint8)) for i in range(30)]
+    seen = {}
+    for consumer_s in (0.0, 0.01):   # a fast and a slow consumer (the producer gets ahead)
+        counter = ScriptedCounter(interval_s=0.5)
+        got = []
+        for t_s, _ in prefetch(counter.watch(iter(frames)), depth=4):
+            time.sleep(consumer_s)
+            got.append(counter.count_before(t_s))
+        seen[consumer_s] = got
+    assert seen[0.0] == seen[0.01]
+    assert seen[0.0][:6] == [1] * 6 and seen[0.0][-1] == 2

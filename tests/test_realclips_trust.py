@@ -3,15 +3,16 @@ no number outside the human range, and three invariances (metamorphic checks): t
 mirrored clip gives the same verdict and counts with angles within 3 degrees; copies at
 half the resolution and at half the frame rate give the same verdict and counts.
 
-The copies are made at test time into a temporary folder; each clip's four analyses run
-once per module. Model full: the lite model changes the curl clip's rep count, so its
-verdicts are not the ones these checks are about. Skips when ../shared is absent.
+The copies are made at test time into a temporary folder; every clip and copy is
+analysed once for the whole module, in two processes (bench.realclips.analyse_clips:
+each analysis runs whole in one process, so the result does not depend on it). Model
+full: the lite model changes the curl clip's rep count, so its verdicts are not the ones
+these checks are about. Skips when ../shared is absent.
 """
 
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -20,35 +21,32 @@ from tests.conftest import REALCLIPS, ROOT
 sys.path.insert(0, str(ROOT))
 from bench.realclips import (  # noqa: E402
     CLIPS,
-    make_variants,
+    VARIANTS,
+    analyse_clips,
     mirrored_angle_gap,
     out_of_range,
     signature,
 )
 
-pytestmark = [pytest.mark.slow,
+# The first test waits for all 24 analyses (about 90 s of two idle cores): more than the
+# suite's 300 s per-test limit allows on a loaded machine, so this module has its own.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200),
               pytest.mark.skipif(not REALCLIPS.is_dir(), reason="../shared/realclips absent")]
-
-VARIANTS = ("original", "mirrored", "half_res", "half_fps")
 
 
 @pytest.fixture(scope="module")
-def analysed(tmp_path_factory, full_model):
-    """clip name -> {variant -> ClipAnalysis}, computed on first use."""
-    from posecoach.analysis import AnalysisOptions, analyze_media
+def all_runs(tmp_path_factory, full_model):
+    """clip name -> {variant -> ClipAnalysis} for every clip present, computed once."""
+    present = [REALCLIPS / name for name in sorted(CLIPS) if (REALCLIPS / name).exists()]
+    return analyse_clips(present, "full", folder=tmp_path_factory.mktemp("variants"))
 
-    cache: dict[str, dict[str, object]] = {}
 
+@pytest.fixture
+def analysed(all_runs):
     def get(name: str) -> dict[str, object]:
-        if name not in cache:
-            path = REALCLIPS / name
-            if not path.exists():
-                pytest.skip(f"{name} absent")
-            options = AnalysisOptions(exercise=CLIPS[name][0], model="full")
-            copies = make_variants(path, tmp_path_factory.mktemp(Path(name).stem))
-            cache[name] = {"original": analyze_media(path, options),
-                           **{k: analyze_media(p, options) for k, p in copies.items()}}
-        return cache[name]
+        if name not in all_runs:
+            pytest.skip(f"{name} absent")
+        return all_runs[name]
     return get
 
 
@@ -62,13 +60,17 @@ def test_readme_expectations_and_the_human_range(analysed, name):
         assert out_of_range(runs[variant]) == [], variant
 
 
-# Invariances that do not hold yet (found by this test, 2026-12-01, model full); xfail so
-# `make test` stays green while they are open, non-strict because MediaPipe's tracking
-# can tip either way on a borderline frame.
+# Invariances that do not hold (model full), and why; xfail so `make test` stays green.
+# Both come from the pose model, not from the pipeline: MediaPipe is not mirror-
+# equivariant (bench/mirror.py: the same frame flipped reads the near knee several
+# degrees apart, on the synthetic clips too), and on the curl clip its leg landmarks
+# between reps 1 and 2 (1.6-2.8 s) come out differently on every copy. Non-strict: a
+# borderline frame can tip either way.
 KNOWN_VARIANCE = {
-    "forwardfold_standing_side_istock.mp4": "mirrored: a hold angle differs by 7.4 deg",
-    "hinge_deadlift_barbell_side_posereader2.mp4": "half resolution: 0 holds instead of 1",
-    "prone_hamstring_curl_side_neuropulse.mp4": "mirrored: 2 reps instead of 3",
+    "forwardfold_standing_side_istock.mp4":
+        "mirrored: the first hold's knee reads 7.6 deg apart (the model's reading of the flipped frames)",
+    "prone_hamstring_curl_side_neuropulse.mp4":
+        "half resolution: the model reads the knee bent through the lowering after rep 1 (1 rep, not 3)",
 }
 
 

@@ -82,3 +82,17 @@ def test_never_crash_and_never_invent_values_everywhere_missing(values):
     assert np.isnan(live[np.isnan(y)]).all()
     if np.isnan(y).all():
         assert np.isnan(out).all()
+
+
+@pytest.mark.parametrize("fps", [15.0, 30.0, 60.0])
+def test_spike_rejection_spans_the_same_time_at_any_frame_rate(fps):
+    # A real 0.14 s movement (a quick kick of 40 degrees) is kept at every frame rate,
+    # and a one-frame glitch is dropped: the spike median's window is in seconds, so a
+    # copy at half the frame rate is smoothed like the original.
+    t = np.arange(0.0, 3.0, 1.0 / fps)
+    y = np.where((t >= 1.5) & (t < 1.64), 40.0, 0.0)
+    glitch = int(round(2.5 * fps))
+    y[glitch] = 80.0
+    out = smooth_offline(t, y, OfflineConfig())
+    assert np.nanmax(out[(t > 1.4) & (t < 1.8)]) > 20.0
+    assert abs(out[glitch]) < 5.0

@@ -45,7 +45,7 @@ from posecoach.sample import PoseSample
 EXERCISE_ID = "curl-hip-lift"
 KNEE_METER_MAX_DEG = 140.0   # the panel's knee meter is full at this flexion
 FORM_FAULTS = ("partial_range", "no_hip_lift", "pelvis_lift")
-_DEFAULT_REST = {"thigh": -90.0, "trunk": 90.0}
+_DEFAULT_REST = {"thigh": -90.0, "trunk": 90.0, "knee": 0.0}
 
 
 @dataclass(frozen=True)
@@ -198,7 +198,7 @@ class CurlHipLiftAnalyser(BaseAnalyser):
             if f.knee <= th.rep_end_knee_deg:
                 self._below_end_t = t
                 if f.prone is not False:
-                    for key, value in (("thigh", f.thigh), ("trunk", f.trunk)):
+                    for key, value in (("thigh", f.thigh), ("trunk", f.trunk), ("knee", f.knee)):
                         self._rest[key].add(t, value)
                 self._phase = "rest" if f.prone is not False else "setup"
             if f.knee >= th.rep_start_knee_deg and f.prone is not False:
@@ -221,10 +221,23 @@ class CurlHipLiftAnalyser(BaseAnalyser):
             self._phase = "lowering"
         else:
             self._phase = "curling"
-        if f.knee <= th.rep_end_knee_deg:
+        if f.knee <= self._end_level(rep):
             self._finish_rep(t)
             self._below_end_t = t
             self._phase = "rest"
+
+    def _end_level(self, rep: _Rep) -> float:
+        """Knee flexion under which the rep has ended: back under `rep_end_knee_deg`, or
+        down by `rep_return_share` of the rep's own rise from the resting knee (never
+        above where a rep starts). Relative to the rep, so a rep that lowers most of
+        the way ends whether the noise of that frame reads the knee a few degrees high
+        or low, instead of hinging on one fixed angle."""
+        th = self._th
+        rest = self._rest_value("knee")
+        if not (finite(rep.peak_knee) and finite(rest)):
+            return th.rep_end_knee_deg
+        relative = rest + (1.0 - th.rep_return_share) * (rep.peak_knee - rest)
+        return min(th.rep_start_knee_deg, max(th.rep_end_knee_deg, relative))
 
     def _finish_rep(self, t: float) -> None:
         rep, self._rep = self._rep, None
