@@ -15,7 +15,9 @@ and 90 degrees and compares with the body's own side-on joint angles, three ways
 `image` (image-plane angles), `world` (MediaPipe world landmarks turned side-on,
 kinematics.sagittal_world_xy) and `posecoach` (what the app reports: posecoach.view's
 policy and the human-range gate; `measured` is the share of frames it measures at all,
-0 where it refuses). MAE per angle in degrees, near side.
+0 where it refuses). MAE per angle in degrees, near side; `both sides` is posecoach's
+mean of the left and right hip (knee) against the truth's mean, where each leg's sideways
+lean cancels (for the trunk it equals `posecoach`).
 """
 
 from __future__ import annotations
@@ -159,7 +161,7 @@ def run(folder: Path, model: str, json_out: Path | None) -> int:
 
 
 YAW_ANGLES = {"trunk": "trunk_inclination", "hip": "hip_flexion_near", "knee": "knee_flexion_near"}
-YAW_METHODS = ("image", "world", "posecoach")
+YAW_METHODS = ("image", "world", "posecoach", "both sides")
 
 
 def _yaw_clip(motion: object, yaw: float, model: str, stride: int) -> dict[str, dict[str, np.ndarray]]:
@@ -179,7 +181,7 @@ def _yaw_clip(motion: object, yaw: float, model: str, stride: int) -> dict[str, 
     measurer = FrameMeasurer(facing=facing)
     near = motion.near_side  # type: ignore[attr-defined]
     limit = _exercise_max_yaw(motion.exercise)  # type: ignore[attr-defined]
-    est: dict[str, list[np.ndarray]] = {m: [] for m in YAW_METHODS}
+    est: dict[str, list[np.ndarray]] = {m: [] for m in YAW_METHODS[:3]}
     for f in frames:
         m = measurer.measurement_of(f)
         world = sagittal_world_xy(f.world, facing)
@@ -196,6 +198,14 @@ def _yaw_clip(motion: object, yaw: float, model: str, stride: int) -> dict[str, 
         for label, name in YAW_ANGLES.items():
             i = ANGLE_INDEX[name.replace("near", near)]
             out[method][label] = np.abs(arr[:, i] - truth_arr[:, i])
+    # What posecoach reads, as the mean of the two sides against the truth's mean: with
+    # the yaw undone, each leg's sideways lean (hips wider than knees) adds to its forward
+    # angle, with opposite signs on the two legs (docs/angles.md#yaw).
+    both = np.array(est["posecoach"])
+    out["both sides"] = {}
+    for label, name in YAW_ANGLES.items():
+        cols = [ANGLE_INDEX[name.replace("near", side)] for side in ("left", "right")]
+        out["both sides"][label] = np.abs(both[:, cols].mean(axis=1) - truth_arr[:, cols].mean(axis=1))
     return out
 
 
