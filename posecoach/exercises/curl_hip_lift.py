@@ -14,6 +14,7 @@ faults use); summary `CurlSummary`; live `CurlCounters`; the contract: `SPEC`.
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -120,6 +121,10 @@ class _Rep:
     peak_pelvis: float = NAN
     min_hip_flexion: float = NAN
     pelvis_at_lift: float = NAN
+    # (thigh lift, pelvis rise) of the frames near the top of the lift: the pelvis
+    # rise at the lift is their median, not one frame's reading, so a single noisy
+    # frame at the peak cannot turn a clean lift into a pelvis fault.
+    top: list[tuple[float, float]] = field(default_factory=list)
     sides: SideVote = field(default_factory=SideVote)
 
 
@@ -211,7 +216,8 @@ class CurlHipLiftAnalyser(BaseAnalyser):
         if not finite(rep.peak_knee) or f.knee > rep.peak_knee:
             rep.peak_knee, rep.peak_t = f.knee, t
         if finite(lift) and (not finite(rep.peak_lift) or lift > rep.peak_lift):
-            rep.peak_lift, rep.pelvis_at_lift = lift, pelvis
+            rep.peak_lift = lift
+        self._track_top(rep, lift, pelvis)
         rep.peak_pelvis = _fmax(rep.peak_pelvis, pelvis)
         if finite(f.hip) and not (f.hip >= rep.min_hip_flexion):
             rep.min_hip_flexion = f.hip
@@ -225,6 +231,21 @@ class CurlHipLiftAnalyser(BaseAnalyser):
             self._finish_rep(t)
             self._below_end_t = t
             self._phase = "rest"
+
+    def _track_top(self, rep: _Rep, lift: float, pelvis: float) -> None:
+        """Keep the frames lifted at least `pelvis_top_share` of the peak so far (pruned
+        as the peak grows, so the list stays as short as the top of the lift); the
+        rep's pelvis rise at the lift is their median."""
+        if not (finite(lift) and finite(pelvis) and finite(rep.peak_lift)):
+            return
+        # min(): a thigh still under its resting line (peak <= 0) keeps its peak frame.
+        floor = min(rep.peak_lift, self._th.pelvis_top_share * rep.peak_lift)
+        if lift >= floor:
+            rep.top.append((lift, pelvis))
+        if lift == rep.peak_lift:  # a new peak: frames under the new floor leave
+            rep.top = [(x, p) for x, p in rep.top if x >= floor]
+        if rep.top:  # empty while the peak frame's pelvis was not measured
+            rep.pelvis_at_lift = statistics.median(p for _, p in rep.top)
 
     def _end_level(self, rep: _Rep) -> float:
         """Knee flexion under which the rep has ended: back under `rep_end_knee_deg`, or

@@ -136,6 +136,7 @@ class CurlHipLiftThresholds:
     lift_min_deg: float = 7.0           # [lift] thigh elevation of a real hip lift
     pelvis_rise_deg: float = 6.0        # [pelvis] trunk-line tilt counted as pelvis lift
     pelvis_share: float = 0.3           # [pelvis] ... when it makes up this share of the lift
+    pelvis_top_share: float = 0.8       # [pelvis] ... median over frames lifted this share of the peak
     lowering_deg: float = 10.0          # [rep] knee this far under its peak: "lowering"
     max_yaw_deg: float = 20.0           # [yaw] camera yaw beyond which lying angles are not judged
 
