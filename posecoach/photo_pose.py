@@ -20,7 +20,8 @@ A photo is one frame and is read once, so it can afford what a video cannot:
 5. A collapsed skeleton (segments in impossible proportions, e.g. a trunk shorter
    than half a thigh in the image, or four thighs long in the world landmarks) is
    never reported: the next read is tried, else nobody. Nor is a read the mirror pass
-   does not confirm, unless the model is sure of the trunk: a person small in a large
+   does not confirm, unless the crop pass found it again and the model is sure of the
+   trunk: a person small in a large
    frame is where the model invents a skeleton, and an invented one seldom comes out
    the same way twice.
 
@@ -84,8 +85,9 @@ class PhotoPoseConfig:
     world_trunk_thighs: tuple[float, float] = (0.6, 2.2)
     world_shin_thighs: tuple[float, float] = (0.5, 2.0)
     # A read the mirror pass does not confirm (no mirrored read, or shoulders and hips
-    # more than twice `agree_share` apart) is reported only when the model is this sure
-    # of the shoulders and hips (mean visibility); otherwise nobody is reported.
+    # more than twice `agree_share` apart) is reported only when the crop pass found it
+    # again and the model is this sure of the shoulders and hips (mean visibility);
+    # otherwise nobody is reported.
     lone_min_trunk_visibility: float = 0.9
 
 
@@ -260,15 +262,17 @@ class PhotoReader:
             first = found
         box = crop_box(first, self._config) or whole
         main = self._in(rgb, box, first) if box != whole else first
-        if not usable(main, self._config):
+        refound = usable(main, self._config)
+        if not refound:
             main = first
         assert main is not None
         if not self._mirror:
             return main
         mirrored = self._in(rgb, box, first, mirrored=True)
         if not confirms(main, mirrored, self._config):
+            # Alone, a read stands only when the crop found it again and the model is sure.
             sure = float(np.mean(main.image[_TRUNK, VISIBILITY])) >= self._config.lone_min_trunk_visibility
-            return main if sure else empty
+            return main if sure and refound else empty
         assert mirrored is not None
         return combine(main, mirrored, self._config)
 
