@@ -55,22 +55,10 @@ def test_models_list_json_is_parseable(capsys):
 
 
 def test_analyze_with_history_records_each_result_as_a_session(full_model, tmp_path, monkeypatch, capsys):
-    import cv2
-
     from posecoach.history import HistoryStore, db_path_for
-    from posecoach.video_io import iter_frames
-    from tests.conftest import SAMPLES
+    from tests.support.exercise_clips import held_stretch_photo
 
-    clip = SAMPLES / "origin_stretch_good_right.mp4"
-    if not clip.exists():
-        pytest.skip("sample_videos not generated")
-    photo = tmp_path / "held_stretch.png"   # a photo of a held stretch is a valid input
-    frames = iter_frames(clip)
-    for i, (_, rgb) in enumerate(frames):
-        if i == 150:   # mid-hold
-            cv2.imwrite(str(photo), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
-            break
-    frames.close()
+    photo = held_stretch_photo(tmp_path)   # a photo of a held stretch is a valid input
     monkeypatch.setenv("POSECOACH_DATA_DIR", str(tmp_path / "data"))
     out = tmp_path / "out"
     assert main(["analyze", str(photo), "--out", str(out)]) == 0

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-import cv2
 import pytest
 
 from posecoach import stills
@@ -43,19 +42,9 @@ def test_a_photo_without_the_position_is_not_assessed():
 @pytest.mark.slow
 def test_photo_of_a_held_stretch_is_good(full_model, tmp_path):
     from posecoach.analysis import AnalysisOptions, analyze_media
-    from posecoach.video_io import iter_frames
-    from tests.conftest import SAMPLES
+    from tests.support.exercise_clips import held_stretch_photo
 
-    clip = SAMPLES / "origin_stretch_good_right.mp4"
-    if not clip.exists():
-        pytest.skip("sample_videos not generated")
-    photo = tmp_path / "held_stretch.png"
-    frames = iter_frames(clip)
-    for i, (_, rgb) in enumerate(frames):
-        if i == 150:   # mid-hold
-            cv2.imwrite(str(photo), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
-            break
-    frames.close()
+    photo = held_stretch_photo(tmp_path)
     a = analyze_media(photo, AnalysisOptions(exercise="origin-stretch"))
     from posecoach.report.document import verdict as clip_verdict
     v = clip_verdict(a)

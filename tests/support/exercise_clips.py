@@ -18,6 +18,26 @@ CLIPS = {
 }
 
 
+def held_stretch_photo(folder: Path) -> Path:
+    """A photo of a held stretch (a valid input): frame 150, mid-hold, of the good origin
+    stretch sample, written as PNG into `folder`; skips when the samples are absent."""
+    import cv2
+
+    from posecoach.video_io import iter_frames
+
+    clip = SAMPLES / "origin_stretch_good_right.mp4"
+    if not clip.exists():
+        pytest.skip("sample_videos not generated")
+    photo = folder / "held_stretch.png"
+    frames = iter_frames(clip)
+    for i, (_, rgb) in enumerate(frames):
+        if i == 150:
+            cv2.imwrite(str(photo), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+            break
+    frames.close()
+    return photo
+
+
 def clip_for(exercise: str) -> Path:
     pattern, real = CLIPS[exercise]
     found = sorted(SAMPLES.glob(pattern))
