@@ -120,12 +120,16 @@ class _Rep:
     peak_lift: float = NAN
     peak_pelvis: float = NAN
     min_hip_flexion: float = NAN
-    pelvis_at_lift: float = NAN
     # (thigh lift, pelvis rise) of the frames near the top of the lift: the pelvis
     # rise at the lift is their median, not one frame's reading, so a single noisy
     # frame at the peak cannot turn a clean lift into a pelvis fault.
     top: list[tuple[float, float]] = field(default_factory=list)
     sides: SideVote = field(default_factory=SideVote)
+
+    @property
+    def pelvis_at_lift(self) -> float:
+        """Median pelvis rise over the top of the lift (NaN before any measured frame)."""
+        return statistics.median(p for _, p in self.top) if self.top else NAN
 
 
 def _fmax(a: float, b: float) -> float:
@@ -244,8 +248,6 @@ class CurlHipLiftAnalyser(BaseAnalyser):
             rep.top.append((lift, pelvis))
         if lift == rep.peak_lift:  # a new peak: frames under the new floor leave
             rep.top = [(x, p) for x, p in rep.top if x >= floor]
-        if rep.top:  # empty while the peak frame's pelvis was not measured
-            rep.pelvis_at_lift = statistics.median(p for _, p in rep.top)
 
     def _end_level(self, rep: _Rep) -> float:
         """Knee flexion under which the rep has ended: back under `rep_end_knee_deg`, or
