@@ -23,11 +23,13 @@ from posecoach import models
 from posecoach.errors import InputError
 from posecoach.landmarks import NUM_LANDMARKS, PoseLandmark
 from posecoach.live.framing import ONE_PERSON
+from posecoach.web import live as live_module
 from posecoach.web.app import create_app
 from posecoach.web.live_wire import CameraFrame, PoseMessage
 from posecoach.web.security import LIVE_CSP
 from posecoach.web.settings import ServeSettings
 from tests.conftest import SAMPLES
+from tests.support.live_fakes import SlowStartPool
 
 TRUTH = SAMPLES / "leg_swing_trunk_sway_right.truth.json"
 
@@ -97,6 +99,22 @@ def test_the_socket_dropping_saves_what_was_done(client: TestClient) -> None:
     while not (items := _sessions(client)) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert len(items) == 1 and items[0]["exercise"] == "leg-swing"
+
+
+def test_a_client_leaving_at_once_still_saves(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The test client cancels the server's task right after the drop, as a server stopping
+    does. The save must not be cancelled while it waits for the session's worker thread."""
+    monkeypatch.setattr(live_module, "ThreadPoolExecutor", SlowStartPool)
+    with client.websocket_connect("/live/ws") as ws:
+        ws.send_json(_start())
+        ws.receive_json()
+        for message in _pose_messages(limit=60):
+            ws.send_bytes(message.encode())
+            ws.receive_json()
+    deadline = time.monotonic() + 120
+    while not (items := _sessions(client)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert len(items) == 1
 
 
 def _sessions(client: TestClient) -> list[dict[str, Any]]:

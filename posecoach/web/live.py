@@ -23,6 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import urlsplit
 
+import anyio
 from fastapi import APIRouter, HTTPException, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import FileResponse, HTMLResponse
 
@@ -198,7 +199,12 @@ async def _serve(websocket: WebSocket, ctx: WebContext, executor: ThreadPoolExec
         # Every way a set ends saves it, the socket dropping included.
         if session is not None:
             try:
-                saved = await on_worker(session.save)
+                # The task is cancelled when the server stops or the client leaves, often right
+                # after the drop: a cancelled await would also cancel the save still queued
+                # for the worker thread, and the set would be lost. Both kinds of cancel
+                # (anyio's scope, asyncio's task.cancel) wait for the save.
+                with anyio.CancelScope(shield=True):
+                    saved = await asyncio.shield(on_worker(session.save))
             except Exception:  # noqa: BLE001 - logged; the page is told when it is still there
                 log.exception("saving a live session failed")
                 saved = None

@@ -3,9 +3,12 @@ with them (`run_session`): `posecoach live` with no model and no camera."""
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -96,3 +99,27 @@ def run_session(tmp_path: Path, source: FakeSource, estimator: FakeEstimator | N
     session = LiveSession(LiveOptions(**opts), source=source, estimator=estimator or FakeEstimator(),
                           display=display)
     return session.run()
+
+
+class SlowStartPool(ThreadPoolExecutor):
+    """A one-thread pool whose `slow` jobs wait `delay_s` in the queue before they start,
+    as on a busy machine: a job still queued can be cancelled, a started one cannot."""
+
+    def __init__(self, *args: Any, slow: str = "save", delay_s: float = 0.5, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._slow, self._delay_s = slow, delay_s
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        if getattr(fn, "__name__", "") != self._slow:
+            return super().submit(fn, *args, **kwargs)
+        future: Future[Any] = Future()
+
+        def start() -> None:
+            if future.set_running_or_notify_cancel():   # False: cancelled while it waited
+                try:
+                    future.set_result(fn(*args, **kwargs))
+                except BaseException as exc:  # noqa: BLE001 - handed to whoever awaits it
+                    future.set_exception(exc)
+
+        threading.Timer(self._delay_s, start).start()
+        return future
