@@ -114,13 +114,23 @@ def _curls_lowered_to(between_deg: float) -> list[PoseSample]:
 @pytest.mark.parametrize("between_deg, reps", [
     (10.0, 2),    # lowered fully: two reps, as ever
     (28.0, 2),    # lowered over 75 % of the way, above the fixed 25-degree end: still two
+    (45.0, 2),    # read 45 deg bent between them (the model on a lowered leg): the valley splits
     (70.0, 1),    # barely lowered: one rep that wobbled at the top
 ])
 def test_a_rep_ends_once_lowered_most_of_its_own_rise(between_deg, reps):
     # A fixed end angle decided 1 rep or 2 by whether a noisy frame read 24 or 26
-    # degrees (the real curl clip at half its frame rate lost a rep that way).
+    # degrees (the real curl clip at half its frame rate lost a rep that way); at half
+    # resolution the model read the knee bent to 44 deg between two curls (1 rep, not 2).
     _, result = run("curl-hip-lift", _curls_lowered_to(between_deg))
     assert result.summary.reps == reps
+
+
+def test_reps_split_at_a_valley_meet_there_and_stay_inside_the_clip():
+    _, result = run("curl-hip-lift", _curls_lowered_to(45.0)[40:])   # the clip opens mid-curl
+    first, second = result.reps
+    assert first.end_s == second.start_s                    # the valley: one rep ends, the next begins
+    assert 3.0 <= (first.end_s or 0.0) <= 3.6               # within the 0.4 s spent at 45 deg
+    assert (first.start_s or 0.0) >= round(40 / 30, 3)      # never before the first frame
 
 
 def test_one_noisy_frame_at_the_top_of_the_lift_is_no_pelvis_fault():

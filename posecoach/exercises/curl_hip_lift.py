@@ -2,9 +2,10 @@
 
 A rep: the knee curls up (flexion past `rep_start_knee_deg`), the thigh then lifts off
 the floor (hip extension), then everything lowers (flexion back under
-`rep_end_knee_deg`). The working leg is the one that curls, whatever its label. Thigh
-elevation is measured against the person's own resting thigh line; the pelvis is
-watched through the trunk line (hips rising relative to the shoulders).
+`rep_end_knee_deg`, or most of the way back, or to a valley the next curl rises from).
+The working leg is the one that curls, whatever its label. Thigh elevation is measured
+against the person's own resting thigh line; the pelvis is watched through the trunk
+line (hips rising relative to the shoulders).
 Faults (one event per rep): partial_range, no_hip_lift, pelvis_lift.
 
 Events: `Rep` records (records.py; peak_hip_extension_deg is -min hip_flexion, >= 0;
@@ -120,6 +121,9 @@ class _Rep:
     peak_lift: float = NAN
     peak_pelvis: float = NAN
     min_hip_flexion: float = NAN
+    valley_knee: float = NAN          # the lowest knee since the peak, and when
+    valley_t: float = NAN
+    ended_at_valley: bool = False     # the next curl began from here: the end is exact
     # (thigh lift, pelvis rise) of the frames near the top of the lift: the pelvis
     # rise at the lift is their median, not one frame's reading, so a single noisy
     # frame at the peak cannot turn a clean lift into a pelvis fault.
@@ -216,9 +220,17 @@ class CurlHipLiftAnalyser(BaseAnalyser):
         if self._rep is None:
             return
         rep = self._rep
+        if self._next_curl_began(rep, f.knee):
+            valley_t, rep.ended_at_valley = rep.valley_t, True
+            self._finish_rep(t, end_s=valley_t)
+            self._below_end_t = valley_t
+            rep = self._rep = _Rep(start_s=valley_t)
         rep.sides.add(f.side)
         if not finite(rep.peak_knee) or f.knee > rep.peak_knee:
             rep.peak_knee, rep.peak_t = f.knee, t
+            rep.valley_knee = rep.valley_t = NAN
+        elif not (f.knee >= rep.valley_knee):
+            rep.valley_knee, rep.valley_t = f.knee, t
         if finite(lift) and (not finite(rep.peak_lift) or lift > rep.peak_lift):
             rep.peak_lift = lift
         self._track_top(rep, lift, pelvis)
@@ -249,6 +261,18 @@ class CurlHipLiftAnalyser(BaseAnalyser):
         if lift == rep.peak_lift:  # a new peak: frames under the new floor leave
             rep.top = [(x, p) for x, p in rep.top if x >= floor]
 
+    def _next_curl_began(self, rep: _Rep, knee: float) -> bool:
+        """The knee came down at least `rep_valley_share` of the rep's rise from the
+        resting knee (and `rep_valley_min_deg`) and is back up by as much: the next curl
+        began before the knee was read as lowered (the model often reads a lowered knee
+        a few tens of degrees bent), so the valley ends this rep and starts the next."""
+        th = self._th
+        rest = self._rest_value("knee")
+        if not (finite(rep.valley_knee) and finite(rep.peak_knee) and finite(rest)):
+            return False
+        need = max(th.rep_valley_min_deg, th.rep_valley_share * (rep.peak_knee - rest))
+        return rep.peak_knee - rep.valley_knee >= need and knee - rep.valley_knee >= need
+
     def _end_level(self, rep: _Rep) -> float:
         """Knee flexion under which the rep has ended: back under `rep_end_knee_deg`, or
         down by `rep_return_share` of the rep's own rise from the resting knee (never
@@ -262,12 +286,14 @@ class CurlHipLiftAnalyser(BaseAnalyser):
         relative = rest + (1.0 - th.rep_return_share) * (rep.peak_knee - rest)
         return min(th.rep_start_knee_deg, max(th.rep_end_knee_deg, relative))
 
-    def _finish_rep(self, t: float) -> None:
+    def _finish_rep(self, t: float, end_s: float | None = None) -> None:
+        """End the rep at `end_s` (default: now, `t`), counting it if it qualifies."""
         rep, self._rep = self._rep, None
+        end = t if end_s is None else end_s
         if rep is None or not finite(rep.peak_knee) or rep.peak_knee < self._th.rep_min_peak_knee_deg \
-                or t - rep.start_s < self._th.rep_min_s:
+                or end - rep.start_s < self._th.rep_min_s:
             return
-        rep.end_s = t
+        rep.end_s = end
         record = self._rep_record(rep, len(self._reps) + 1)
         if not self._keep_event(record):
             return
@@ -280,7 +306,8 @@ class CurlHipLiftAnalyser(BaseAnalyser):
     def _rep_record(self, rep: _Rep, number: int, refine: bool = False) -> Rep:
         start_s, end_s = rep.start_s, rep.end_s
         if refine:
-            start_s, end_s = excursion_bounds(self._knee_t, self._knee, start_s, rep.peak_t, end_s)
+            start_s, refined_end = excursion_bounds(self._knee_t, self._knee, start_s, rep.peak_t, end_s)
+            end_s = end_s if rep.ended_at_valley else refined_end
             # Never into the neighbouring reps.
             i = self._done.index(rep) if rep in self._done else -1
             if i > 0:

@@ -93,7 +93,8 @@ def excursion_bounds(ts: Sequence[float], vs: Sequence[float], start_s: float, p
     """Better (start, end) of an excursion (e.g. a curl: rest -> peak -> rest) found by
     threshold crossings at [start_s, end_s]: when the rise toward the peak began and the
     fall from it ended, timed as minimum-jerk movements. A bound only moves outward
-    (threshold crossings err inward), by at most `max_shift_s`."""
+    (threshold crossings err inward), by at most `max_shift_s`, and never past the first
+    or last sample: an excursion is not timed from before the clip began."""
     t = np.asarray(ts, dtype=float)
     v = np.asarray(vs, dtype=float)
     if not len(t):
@@ -115,4 +116,4 @@ def excursion_bounds(ts: Sequence[float], vs: Sequence[float], start_s: float, p
             timing = movement_timing(t[i_p:far + 1], v[i_p:far + 1], float(v[far]))
             if timing is not None and end_s <= timing[0] + timing[1] / 2 <= end_s + max_shift_s:
                 new_end = timing[0] + timing[1] / 2
-    return new_start, new_end
+    return max(new_start, min(start_s, float(t[0]))), min(new_end, max(end_s, float(t[-1])))

@@ -128,6 +128,8 @@ class CurlHipLiftThresholds:
     rep_start_knee_deg: float = 40.0    # [rep] knee flexion that starts a rep
     rep_end_knee_deg: float = 25.0      # [rep] ... and ends it (hysteresis)
     rep_return_share: float = 0.75      # [rep] ... or once down this share of its own rise
+    rep_valley_share: float = 0.5       # [rep] ... or at a valley: down, then up again, this share
+    rep_valley_min_deg: float = 20.0    # [rep] ... of the rise, and at least this far each way
     rep_min_peak_knee_deg: float = 45.0  # [rep] a counted rep curls at least this far
     rep_min_s: float = 0.5              # [rep] ... and lasts at least this long
     rest_window_s: float = 5.0          # [rep] baseline of the resting leg
