@@ -21,7 +21,7 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -174,12 +174,15 @@ def _variants_of(job: tuple[Path, Path]) -> dict[str, Path]:
 
 def analyse_clips(paths: Iterable[Path], model: str = "full", metamorphic: bool = True,
                   workers: int | None = None, folder: Path | None = None,
+                  exercises: Mapping[str, str] | None = None,
                   ) -> dict[str, dict[str, ClipAnalysis]]:
-    """clip name -> {variant -> analysis} for clips named in CLIPS: each clip, and with
-    `metamorphic` its three copies (made in `folder`, default a temporary one), analysed
-    once each in `workers` processes (default: up to 2, the cores CI has). Each analysis
-    runs whole in one process, so the results are the same for any `workers`."""
+    """clip name -> {variant -> analysis}: each clip, and with `metamorphic` its three
+    copies (made in `folder`, default a temporary one), analysed as its exercise in
+    `exercises` (clip name -> exercise id; default the real clips' in CLIPS), once each
+    in `workers` processes (default: up to 2, the cores CI has). Each analysis runs whole
+    in one process, so the results are the same for any `workers`."""
     paths = [Path(p) for p in paths]
+    exercise_of = exercises if exercises is not None else {name: spec[0] for name, spec in CLIPS.items()}
     workers = workers or min(2, os.cpu_count() or 1)
     with tempfile.TemporaryDirectory() as tmp, ProcessPoolExecutor(
             max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
@@ -190,7 +193,7 @@ def analyse_clips(paths: Iterable[Path], model: str = "full", metamorphic: bool 
                 for variant, copy in {"original": p, **made}.items()]
         # Longest first, so the two workers finish together.
         jobs.sort(key=lambda j: -j[2].stat().st_size)
-        analyses = pool.map(_analyse, [(str(copy), CLIPS[name][0], model) for name, _, copy in jobs])
+        analyses = pool.map(_analyse, [(str(copy), exercise_of[name], model) for name, _, copy in jobs])
         out: dict[str, dict[str, ClipAnalysis]] = {}
         for (name, variant, _), analysis in zip(jobs, analyses):
             out.setdefault(name, {})[variant] = analysis

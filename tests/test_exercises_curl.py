@@ -125,6 +125,21 @@ def test_a_rep_ends_once_lowered_most_of_its_own_rise(between_deg, reps):
     assert result.summary.reps == reps
 
 
+def test_a_leg_label_swap_crossing_mid_curl_does_not_split_the_rep():
+    """Where MediaPipe swaps the leg labels, the smoothed knees cross: for a frame or two
+    both read half bent (the mirrored pelvis-lift sample read 53 and 45 deg mid-curl).
+    That dip is no valley: it is not held."""
+    clip = curl_clip(n=3, knee=110.0)
+    for rep_start in (1.0, 1.0 + REP_S, 1.0 + 2 * REP_S):
+        at = round((rep_start + 1.0) * 30)           # the top of the curl, before the lift
+        clip[at] = PoseSample.from_angles(clip[at].t_s, facing=-1, trunk_inclination=90.0,
+                                          knee_flexion_left=53.0, thigh_angle_left=-92.0,
+                                          hip_flexion_left=-2.0, knee_flexion_right=45.0,
+                                          thigh_angle_right=-92.0, hip_flexion_right=-2.0)
+    _, result = run("curl-hip-lift", clip)
+    assert result.summary.reps == 3
+
+
 def test_reps_split_at_a_valley_meet_there_and_stay_inside_the_clip():
     _, result = run("curl-hip-lift", _curls_lowered_to(45.0)[40:])   # the clip opens mid-curl
     first, second = result.reps

@@ -123,6 +123,7 @@ class _Rep:
     min_hip_flexion: float = NAN
     valley_knee: float = NAN          # the lowest knee since the peak, and when
     valley_t: float = NAN
+    lowered_s: float = 0.0            # time since the peak spent down by the valley's depth
     ended_at_valley: bool = False     # the next curl began from here: the end is exact
     # (thigh lift, pelvis rise) of the frames near the top of the lift: the pelvis
     # rise at the lift is their median, not one frame's reading, so a single noisy
@@ -193,7 +194,7 @@ class CurlHipLiftAnalyser(BaseAnalyser):
             self._max_knee = _fmax(self._max_knee, f.knee)
             lift = self._rest_value("thigh") - f.thigh
             pelvis = f.trunk - self._rest_value("trunk")
-            self._step(t, f, lift, pelvis)
+            self._step(t, dt, f, lift, pelvis)
         good = self._form_ok(self._coach.faults.active(t))
         good_form = good if judge and self._rep is not None else (None if good else False)
         last = self._reps[-1] if self._reps else None
@@ -205,7 +206,7 @@ class CurlHipLiftAnalyser(BaseAnalyser):
             last_peak_thigh_lift_deg=(last.peak_thigh_lift_deg if last else None) or 0.0)
         return FrameOutcome(good_form, counters)
 
-    def _step(self, t: float, f: ProneFrame, lift: float, pelvis: float) -> None:
+    def _step(self, t: float, dt: float, f: ProneFrame, lift: float, pelvis: float) -> None:
         th = self._th
         if self._rep is None:
             if f.knee <= th.rep_end_knee_deg:
@@ -228,9 +229,12 @@ class CurlHipLiftAnalyser(BaseAnalyser):
         rep.sides.add(f.side)
         if not finite(rep.peak_knee) or f.knee > rep.peak_knee:
             rep.peak_knee, rep.peak_t = f.knee, t
-            rep.valley_knee = rep.valley_t = NAN
-        elif not (f.knee >= rep.valley_knee):
-            rep.valley_knee, rep.valley_t = f.knee, t
+            rep.valley_knee, rep.valley_t, rep.lowered_s = NAN, NAN, 0.0
+        else:
+            if not (f.knee >= rep.valley_knee):
+                rep.valley_knee, rep.valley_t = f.knee, t
+            if rep.peak_knee - f.knee >= self._valley_depth(rep):
+                rep.lowered_s += dt
         if finite(lift) and (not finite(rep.peak_lift) or lift > rep.peak_lift):
             rep.peak_lift = lift
         self._track_top(rep, lift, pelvis)
@@ -262,16 +266,23 @@ class CurlHipLiftAnalyser(BaseAnalyser):
             rep.top = [(x, p) for x, p in rep.top if x >= floor]
 
     def _next_curl_began(self, rep: _Rep, knee: float) -> bool:
-        """The knee came down at least `rep_valley_share` of the rep's rise from the
-        resting knee (and `rep_valley_min_deg`) and is back up by as much: the next curl
-        began before the knee was read as lowered (the model often reads a lowered knee
-        a few tens of degrees bent), so the valley ends this rep and starts the next."""
+        """The knee stayed down by the valley's depth for `rep_valley_min_s` and is back
+        up from its lowest by as much: the next curl began before the knee was read as
+        lowered (the model often reads a lowered knee a few tens of degrees bent), so the
+        valley ends this rep and starts the next. The time down keeps a leg-label swap,
+        whose crossing reads both knees half bent for a frame or two, from splitting one
+        curl in two."""
+        depth = self._valley_depth(rep)
+        return (rep.lowered_s >= self._th.rep_valley_min_s and finite(rep.valley_knee)
+                and knee - rep.valley_knee >= depth)
+
+    def _valley_depth(self, rep: _Rep) -> float:
+        """How far under its peak the knee must come, and rise again, for a valley:
+        `rep_valley_share` of the rep's rise from the resting knee, at least
+        `rep_valley_min_deg`."""
         th = self._th
-        rest = self._rest_value("knee")
-        if not (finite(rep.valley_knee) and finite(rep.peak_knee) and finite(rest)):
-            return False
-        need = max(th.rep_valley_min_deg, th.rep_valley_share * (rep.peak_knee - rest))
-        return rep.peak_knee - rep.valley_knee >= need and knee - rep.valley_knee >= need
+        rise = rep.peak_knee - self._rest_value("knee")
+        return max(th.rep_valley_min_deg, th.rep_valley_share * rise) if finite(rise) else float("inf")
 
     def _end_level(self, rep: _Rep) -> float:
         """Knee flexion under which the rep has ended: back under `rep_end_knee_deg`, or

@@ -130,6 +130,7 @@ class CurlHipLiftThresholds:
     rep_return_share: float = 0.75      # [rep] ... or once down this share of its own rise
     rep_valley_share: float = 0.5       # [rep] ... or at a valley: down, then up again, this share
     rep_valley_min_deg: float = 20.0    # [rep] ... of the rise, and at least this far each way
+    rep_valley_min_s: float = 0.2       # [rep] ... staying down that far this long
     rep_min_peak_knee_deg: float = 45.0  # [rep] a counted rep curls at least this far
     rep_min_s: float = 0.5              # [rep] ... and lasts at least this long
     rest_window_s: float = 5.0          # [rep] baseline of the resting leg
