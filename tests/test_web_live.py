@@ -87,17 +87,23 @@ def test_a_set_coached_over_the_socket_is_saved_with_its_swings_and_faults(clien
     assert client.get(f"/api/sessions/{result['id']}").status_code == 200
 
 
-def test_the_socket_dropping_saves_what_was_done(client: TestClient) -> None:
+def _coach_then_close_the_tab(client: TestClient, frames: int) -> list[dict[str, Any]]:
+    """Coach `frames` frames, leave without "finish" (the tab closing), and return the
+    sessions saved once the server has saved on the drop (after the socket is gone)."""
     with client.websocket_connect("/live/ws") as ws:
         ws.send_json(_start())
         ws.receive_json()
-        for message in _pose_messages(limit=150):
+        for message in _pose_messages(limit=frames):
             ws.send_bytes(message.encode())
             ws.receive_json()
-    # The tab closed without "finish": the server saves on the drop (after the socket is gone).
     deadline = time.monotonic() + 120   # writing the report and charts: seconds on a busy machine
     while not (items := _sessions(client)) and time.monotonic() < deadline:
         time.sleep(0.2)
+    return items
+
+
+def test_the_socket_dropping_saves_what_was_done(client: TestClient) -> None:
+    items = _coach_then_close_the_tab(client, frames=150)
     assert len(items) == 1 and items[0]["exercise"] == "leg-swing"
 
 
@@ -105,16 +111,7 @@ def test_a_client_leaving_at_once_still_saves(client: TestClient, monkeypatch: p
     """The test client cancels the server's task right after the drop, as a server stopping
     does. The save must not be cancelled while it waits for the session's worker thread."""
     monkeypatch.setattr(live_module, "ThreadPoolExecutor", SlowStartPool)
-    with client.websocket_connect("/live/ws") as ws:
-        ws.send_json(_start())
-        ws.receive_json()
-        for message in _pose_messages(limit=60):
-            ws.send_bytes(message.encode())
-            ws.receive_json()
-    deadline = time.monotonic() + 120
-    while not (items := _sessions(client)) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert len(items) == 1
+    assert len(_coach_then_close_the_tab(client, frames=60)) == 1
 
 
 def _sessions(client: TestClient) -> list[dict[str, Any]]:
