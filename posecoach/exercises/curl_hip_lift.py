@@ -46,6 +46,7 @@ from posecoach.sample import PoseSample
 
 EXERCISE_ID = "curl-hip-lift"
 KNEE_METER_MAX_DEG = 140.0   # the panel's knee meter is full at this flexion
+MAX_FRAME_S = 0.1            # the most time one frame stands for (10 fps and up)
 FORM_FAULTS = ("partial_range", "no_hip_lift", "pelvis_lift")
 _DEFAULT_REST = {"thigh": -90.0, "trunk": 90.0, "knee": 0.0}
 
@@ -234,7 +235,7 @@ class CurlHipLiftAnalyser(BaseAnalyser):
             if not (f.knee >= rep.valley_knee):
                 rep.valley_knee, rep.valley_t = f.knee, t
             if rep.peak_knee - f.knee >= self._valley_depth(rep):
-                rep.lowered_s += dt
+                rep.lowered_s += min(dt, MAX_FRAME_S)   # a tracking gap is not time seen down
         if finite(lift) and (not finite(rep.peak_lift) or lift > rep.peak_lift):
             rep.peak_lift = lift
         self._track_top(rep, lift, pelvis)
