@@ -104,6 +104,19 @@ def zero_frame_video(folder: Path) -> Path:
     return write_video(folder / "zero_frames.mp4", [])
 
 
+def audio_only(folder: Path) -> Path:
+    """A voice memo: an .m4a with an AAC track and no video stream."""
+    path = folder / "voice_memo.m4a"
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("aac", rate=44_100)
+        for _ in range(20):
+            frame = av.AudioFrame.from_ndarray(np.zeros((1, 1024), np.float32), format="fltp", layout="mono")
+            frame.sample_rate = 44_100
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))
+    return path
+
+
 def one_frame_video(folder: Path, person: Path) -> Path:
     return write_video(folder / "one_frame.mp4", load_frames(person, 1))
 
@@ -169,6 +182,7 @@ UNREADABLE: dict[str, Callable[[Path], Path]] = {
     "text_as_mov": text_as_mov,
     "png_as_mp4": png_as_mp4,
     "zero_frames": zero_frame_video,
+    "audio_only": audio_only,
     "huge_image": huge_image,
 }
 
