@@ -136,8 +136,9 @@ VARIANTS = ("original", "mirrored", "half_res", "half_fps")
 
 def make_variants(path: Path, folder: Path) -> dict[str, Path]:
     """Mirrored, half-resolution and half-frame-rate copies of a clip, in `folder`.
-    One x264 thread each, so the copies are byte-identical on every machine (x264's
-    output depends on its thread count, which by default follows the cores)."""
+    One x264 thread each (x264's output depends on its thread count, which by default
+    follows the cores). The bytes still vary from run to run when the three are made
+    together (cause not found; README "Accuracy")."""
     import cv2
 
     from posecoach.video_io import VideoWriter, iter_frames, probe
